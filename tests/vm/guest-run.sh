@@ -1,0 +1,53 @@
+#!/bin/bash
+# Runs inside the test VM (chrooted into the overlay of the host's root):
+# prepares the system, runs one scenario, collects the kernel's reports
+# into /hvg-results and powers off. It never writes a success result
+# itself: only the scenario can, by calling hvg_pass (tests/vm/lib.sh).
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb LANG=C.UTF-8
+results=/hvg-results
+
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+hostname hvg-test
+
+# The debug kernel's in-tree modules live in the cache, not in /lib/modules.
+if [ -n "${HVG_DEBUG_MODULES:-}" ] && [ ! -e "/lib/modules/$(uname -r)" ]; then
+	ln -s "$HVG_DEBUG_MODULES/lib/modules/$(uname -r)" "/lib/modules/$(uname -r)"
+fi
+
+# Leaks from boot are not ours: forget them before the scenario starts.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -w "$kmemleak" ]; then
+	echo scan >"$kmemleak"
+	echo clear >"$kmemleak"
+fi
+
+echo "hvg: scenario $HVG_SCENARIO start" >/dev/kmsg
+(
+	cd /tmp
+	# shellcheck source=/dev/null
+	. "$HVG_SRC/tests/vm/lib.sh"
+	# shellcheck source=/dev/null
+	. "$HVG_SRC/tests/vm/scenarios/$HVG_SCENARIO.sh"
+) >"$results/output.log" 2>&1
+echo "$?" >"$results/exit-status"
+echo "hvg: scenario $HVG_SCENARIO end" >/dev/kmsg
+
+if [ -w "$kmemleak" ]; then
+	# Objects must age before kmemleak reports them; scan twice, apart.
+	sleep 6
+	echo scan >"$kmemleak"
+	sleep 1
+	echo scan >"$kmemleak"
+	cat "$kmemleak" >"$results/kmemleak"
+fi
+dmesg >"$results/dmesg"
+sync
+echo o >/proc/sysrq-trigger
+sleep 60

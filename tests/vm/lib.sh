@@ -1,0 +1,45 @@
+# Helpers for VM scenarios (sourced by guest-run.sh before the scenario).
+#
+# A scenario passes only by calling hvg_pass; exiting, failing a command
+# or timing out without it is a failure.
+
+HVG_MODDIR=$HVG_BUILD/$(uname -r)/kernel
+
+hvg_pass() {
+	echo success >/hvg-results/result
+	exit 0
+}
+
+hvg_fail() {
+	echo "FAIL: $*"
+	echo "fail: $*" >/hvg-results/result
+	exit 1
+}
+
+# hvg_check DESCRIPTION COMMAND...: run COMMAND, fail the scenario if it fails.
+hvg_check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		hvg_fail "$what"
+	fi
+}
+
+# hvg_insmod MODULE [PARAM=VALUE...]: load one of our freshly built modules.
+hvg_insmod() {
+	local mod=$1
+	shift
+	[ -f "$HVG_MODDIR/$mod.ko" ] || hvg_fail "$HVG_MODDIR/$mod.ko was not built"
+	insmod "$HVG_MODDIR/$mod.ko" "$@" || hvg_fail "insmod $mod $*"
+}
+
+hvg_rmmod() {
+	rmmod "$1" || hvg_fail "rmmod $1"
+}
+
+# hvg_dmesg_has PATTERN: the kernel log since the scenario began matches.
+hvg_dmesg_has() {
+	dmesg | sed -n '/hvg: scenario .* start/,$p' | grep -qE "$1"
+}
