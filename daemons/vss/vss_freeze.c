@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vss_freeze.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int ioctl_on_mount(const char *mount_point, unsigned long request)
+{
+	int fd = open(mount_point, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (ioctl(fd, request, 0) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static int ioctl_freeze(void *ctx, const char *mount_point)
+{
+	(void)ctx;
+	return ioctl_on_mount(mount_point, FIFREEZE);
+}
+
+static int ioctl_thaw(void *ctx, const char *mount_point)
+{
+	(void)ctx;
+	return ioctl_on_mount(mount_point, FITHAW);
+}
+
+const struct vss_fs_ops vss_ioctl_ops = { ioctl_freeze, ioctl_thaw, NULL };
+
+/* Decode the \ooo escapes of /proc/mounts fields in place. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+			s += 4;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+static bool has_option(const char *options, const char *opt)
+{
+	size_t len = strlen(opt);
+	const char *p = options;
+
+	while ((p = strstr(p, opt))) {
+		if ((p == options || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static bool eligible(const char *source, const char *target, const char *fstype,
+		     const char *options, const struct vss_exclude *exclude)
+{
+	if (strncmp(source, "/dev/", 5) || !strncmp(source, "/dev/loop", 9))
+		return false;
+	if (has_option(options, "ro") || !strcmp(fstype, "vfat"))
+		return false;
+	if (target[0] != '/')
+		return false;
+	if (exclude && (pattern_list_match(&exclude->mount_points, target) ||
+			pattern_list_match(&exclude->fstypes, fstype)))
+		return false;
+	return true;
+}
+
+int vss_plan_from_mounts(const char *mounts_text, const struct vss_exclude *exclude,
+			 struct vss_plan *plan)
+{
+	char *copy = strdup(mounts_text), *line, *save = NULL;
+	bool have_root = false;
+	struct vss_mount root;
+	int ret = 0;
+
+	plan->count = 0;
+	if (!copy)
+		return -1;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *fields[4], *fsave = NULL;
+		struct vss_mount *m;
+		unsigned int i;
+
+		fields[0] = strtok_r(line, " \t", &fsave);
+		for (i = 1; i < 4 && fields[i - 1]; i++)
+			fields[i] = strtok_r(NULL, " \t", &fsave);
+		if (!fields[0] || !fields[3])
+			continue;
+		for (i = 0; i < 4; i++)
+			unescape_octal(fields[i]);
+		if (strlen(fields[1]) >= sizeof(m->target) || strlen(fields[2]) >= sizeof(m->fstype))
+			continue;
+		if (!eligible(fields[0], fields[1], fields[2], fields[3], exclude))
+			continue;
+		if (!strcmp(fields[1], "/")) {
+			/* Root goes last; a later root mount replaces an earlier one. */
+			strcpy(root.target, fields[1]);
+			strcpy(root.fstype, fields[2]);
+			have_root = true;
+			continue;
+		}
+		if (plan->count == VSS_MOUNT_MAX - 1) {
+			ret = -1;
+			break;
+		}
+		m = &plan->mount[plan->count++];
+		strcpy(m->target, fields[1]);
+		strcpy(m->fstype, fields[2]);
+	}
+	if (ret == 0 && have_root)
+		plan->mount[plan->count++] = root;
+	free(copy);
+	return ret;
+}
+
+unsigned int vss_thaw_plan(const struct vss_plan *plan, const struct vss_fs_ops *ops)
+{
+	unsigned int i, failures = 0;
+
+	for (i = 0; i < plan->count; i++) {
+		int err = ops->thaw(ops->ctx, plan->mount[i].target);
+
+		if (err && err != EINVAL) /* EINVAL: it was not frozen */
+			failures++;
+	}
+	return failures;
+}
+
+int vss_freeze_plan(const struct vss_plan *plan, const struct vss_fs_ops *ops,
+		    unsigned int *failed_index)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->count; i++) {
+		int err = ops->freeze(ops->ctx, plan->mount[i].target);
+
+		if (err && err != EBUSY) { /* EBUSY: frozen through another mount */
+			*failed_index = i;
+			vss_thaw_plan(plan, ops);
+			return err;
+		}
+	}
+	return 0;
+}
