@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hv-migrate: find and fix what stops a Linux guest from booting after a
+ * move to Hyper-V: device names that change (sd/hd/xvd/vd/nvme and by-id or
+ * by-path links of the old controller) and an initramfs without hv_vmbus and
+ * hv_storvsc.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "filelist.h"
+#include "hvm.h"
+#include "initramfs.h"
+#include "resolve.h"
+
+#define EXIT_CLEAN 0
+#define EXIT_NEEDS 1
+#define EXIT_FAIL 2
+
+struct opts {
+	const char *root;
+	bool fix, dry_run, no_initramfs, quiet;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: hv-migrate [options] check|fix\n"
+	      "  --root DIR          the guest's root filesystem (default /)\n"
+	      "  --disk NAME=DEVICE  the guest's disk or partition NAME is DEVICE\n"
+	      "                      (a block device or image file); repeatable\n"
+	      "  --map FROM=TO       rename where only a name fits: xvd=sd, xvdb=sdc;\n"
+	      "                      repeatable\n"
+	      "  --dry-run           fix: print a unified diff, change nothing\n"
+	      "  --no-initramfs      fix: leave the initramfs images alone\n"
+	      "  --quiet             do not print notes\n"
+	      "Exit status: 0 nothing to fix (check) or all fixed (fix), 1 something\n"
+	      "needs fixing or could not be fixed, 2 error. See hv-migrate(8).\n", f);
+}
+
+/* Already handled? Symlinks such as /etc/grub.conf -> ../boot/grub/grub.conf
+ * and /etc/sysconfig/grub -> ../default/grub would otherwise be done twice. */
+static bool seen(char (*done)[PATH_MAX], size_t n, const char *rel)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(done[i], rel))
+			return true;
+	return false;
+}
+
+static void do_files(struct hvm_ctx *ctx, const struct opts *o, bool *wrote_grub_src)
+{
+	static char done[512][PATH_MAX];
+	size_t ndone = 0;
+
+	for (const struct hvm_filespec *fs = hvm_files; fs->glob; fs++) {
+		char pattern[PATH_MAX * 2];
+		glob_t g;
+
+		snprintf(pattern, sizeof(pattern), "%s/%s", o->root, fs->glob);
+		if (glob(pattern, 0, NULL, &g))
+			continue;
+		for (size_t gi = 0; gi < g.gl_pathc; gi++) {
+			const char *rel0 = g.gl_pathv[gi] + strlen(o->root) + 1;
+			char rel[PATH_MAX], abs[PATH_MAX * 2], err[512], backup[PATH_MAX * 2 + 32];
+			struct hvm_text t;
+			char *buf;
+			size_t len;
+
+			if (hvm_path_in_root(o->root, rel0, rel, sizeof(rel))) {
+				ctx->file = rel0;
+				hvm_report(ctx, HVM_ERROR, 0, "cannot resolve the path inside the root");
+				continue;
+			}
+			if (seen(done, ndone, rel) || ndone >= 512)
+				continue;
+			strcpy(done[ndone++], rel);
+			snprintf(abs, sizeof(abs), "%s/%s", o->root, rel);
+			ctx->file = rel;
+			switch (hvm_text_load(abs, &t)) {
+			case HVM_LOAD_OK:
+				break;
+			case HVM_LOAD_MISSING:
+				continue;
+			case HVM_LOAD_BINARY:
+				hvm_report(ctx, HVM_ERROR, 0, "contains NUL bytes: not a text file, left alone");
+				continue;
+			case HVM_LOAD_TOOBIG:
+				hvm_report(ctx, HVM_ERROR, 0, "larger than %u bytes, left alone", HVM_TEXT_MAX);
+				continue;
+			case HVM_LOAD_ERROR:
+				hvm_report(ctx, HVM_ERROR, 0, "%s", strerror(errno));
+				continue;
+			}
+			if (hvm_rewrite(ctx, fs->type, &t) || !hvm_text_changed(&t)) {
+				hvm_text_free(&t);
+				continue;
+			}
+			if (fs->type == HVM_FT_DEFAULT_GRUB)
+				*wrote_grub_src = true;
+			if (o->dry_run) {
+				hvm_text_diff(&t, rel, stdout);
+			} else if (o->fix) {
+				if (hvm_text_render(&t, &buf, &len)) {
+					hvm_report(ctx, HVM_ERROR, 0, "out of memory");
+				} else {
+					if (hvm_write_atomic(abs, buf, len, backup, sizeof(backup),
+							     err, sizeof(err)))
+						hvm_report(ctx, HVM_ERROR, 0, "%s", err);
+					else
+						fprintf(ctx->report, "%s: written, previous kept as %s\n",
+							rel, backup + strlen(o->root) + 1);
+					free(buf);
+				}
+			}
+			hvm_text_free(&t);
+		}
+		globfree(&g);
+	}
+}
+
+/* Returns the number of kernels that still cannot boot on Hyper-V. */
+static unsigned do_kernels(struct hvm_ctx *ctx, const struct opts *o, bool live)
+{
+	struct hvm_kernel *ks;
+	size_t n;
+	unsigned bad = 0;
+
+	ctx->file = "initramfs";
+	if (hvm_kernels_scan(o->root, &ks, &n)) {
+		hvm_report(ctx, HVM_ERROR, 0, "cannot list the installed kernels");
+		return 1;
+	}
+	if (n == 0)
+		hvm_report(ctx, HVM_NOTE, 0, "no installed kernel found under %s", o->root);
+	for (size_t i = 0; i < n; i++) {
+		struct hvm_kernel *k = &ks[i];
+
+		if (!k->in_kernel[0] || !k->in_kernel[1]) {
+			hvm_report(ctx, HVM_UNRESOLVED, 0,
+				   "kernel %s has no %s driver at all: install a kernel with Hyper-V support",
+				   k->kver, !k->in_kernel[0] ? "hv_vmbus" : "hv_storvsc");
+			bad++;
+			continue;
+		}
+		if (hvm_kernel_ok(k)) {
+			fprintf(ctx->report, "initramfs: kernel %s: ok (%s)\n", k->kver,
+				k->builtin[1] ? "drivers built in" : k->image);
+			continue;
+		}
+		if (!o->fix || o->dry_run || o->no_initramfs) {
+			hvm_report(ctx, HVM_CHANGE, 0, "kernel %s: %s%s lacks%s%s", k->kver,
+				   k->image[0] ? "/" : "", k->image[0] ? k->image : "no initramfs; it would",
+				   k->in_image[0] || k->builtin[0] ? "" : " hv_vmbus",
+				   k->in_image[1] || k->builtin[1] ? "" : " hv_storvsc");
+			if (o->fix && !o->dry_run)
+				bad++;	/* --no-initramfs: still not bootable */
+			continue;
+		}
+		if (hvm_initramfs_rebuild(o->root, live, k, stderr)) {
+			hvm_report(ctx, HVM_UNRESOLVED, 0, "kernel %s: initramfs not rebuilt", k->kver);
+			bad++;
+		} else {
+			hvm_report(ctx, HVM_CHANGE, 0, "kernel %s: /%s rebuilt with the Hyper-V drivers",
+				   k->kver, k->image);
+		}
+	}
+	free(ks);
+	return bad;
+}
+
+/* grub.cfg is generated: regenerate it with the distro's tool when running
+ * on the live system. In an offline root the text was edited in place. */
+static void regen_grub(struct hvm_ctx *ctx, const struct opts *o, bool live)
+{
+	static const struct { const char *tool, *cfg; } t[] = {
+		{ "/usr/sbin/grub2-mkconfig", "/boot/grub2/grub.cfg" },
+		{ "/usr/sbin/grub-mkconfig", "/boot/grub/grub.cfg" },
+	};
+	char cmd[1024];
+
+	if (!live || !o->fix || o->dry_run)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		if (access(t[i].tool, X_OK) || access(t[i].cfg, F_OK))
+			continue;
+		ctx->file = t[i].cfg + 1;
+		snprintf(cmd, sizeof(cmd), "%s -o %s >&2", t[i].tool, t[i].cfg);
+		/* fixed strings only: nothing from the guest reaches the shell */
+		if (system(cmd))
+			hvm_report(ctx, HVM_ERROR, 0, "%s failed", t[i].tool);
+		else
+			fprintf(ctx->report, "%s: regenerated with %s\n", t[i].cfg, t[i].tool);
+		return;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "no-initramfs", no_argument, NULL, 'I' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct hvm_diskmap dm;
+	struct opts o = { .root = "/" };
+	struct hvm_ctx ctx = { 0 };
+	char rootreal[PATH_MAX], err[256];
+	bool live, wrote_grub_src = false;
+	unsigned bad_kernels;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "r:d:m:nIqh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o.root = optarg;
+			break;
+		case 'd':
+			if (hvm_diskmap_add(&dm, optarg, err, sizeof(err))) {
+				fprintf(stderr, "hv-migrate: %s\n", err);
+				return EXIT_FAIL;
+			}
+			break;
+		case 'm':
+			if (hvm_namemap_add(&ctx.map, optarg)) {
+				fprintf(stderr, "hv-migrate: --map '%s': want FROM=TO with two name families (xvd=sd) or two whole disks (xvdb=sdc)\n",
+					optarg);
+				return EXIT_FAIL;
+			}
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'I':
+			o.no_initramfs = true;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_CLEAN;
+		default:
+			usage(stderr);
+			return EXIT_FAIL;
+		}
+	}
+	if (optind != argc - 1 || (strcmp(argv[optind], "check") && strcmp(argv[optind], "fix"))) {
+		usage(stderr);
+		return EXIT_FAIL;
+	}
+	o.fix = !strcmp(argv[optind], "fix");
+	if (o.dry_run && !o.fix) {
+		fprintf(stderr, "hv-migrate: --dry-run goes with fix\n");
+		return EXIT_FAIL;
+	}
+	if (!realpath(o.root, rootreal)) {
+		fprintf(stderr, "hv-migrate: %s: %s\n", o.root, strerror(errno));
+		return EXIT_FAIL;
+	}
+	o.root = rootreal;
+	live = !strcmp(rootreal, "/");
+	if (live)
+		o.root = "";	/* paths are built as root + "/" + rel */
+	dm.live = live;
+	if (!live && hvm_infer_root_disk(&dm, rootreal, stderr) < 0)
+		return EXIT_FAIL;
+
+	ctx.res.resolve = hvm_blkid_resolve;
+	ctx.res.priv = &dm;
+	/* with --dry-run, stdout carries only the diff */
+	ctx.report = o.dry_run ? stderr : stdout;
+	ctx.quiet_notes = o.quiet;
+
+	do_files(&ctx, &o, &wrote_grub_src);
+	if (wrote_grub_src)
+		regen_grub(&ctx, &o, live);
+	bad_kernels = do_kernels(&ctx, &o, live);
+
+	fprintf(ctx.report, "hv-migrate: %u %s, %u unresolved, %u notes, %u errors\n",
+		ctx.changes, o.fix && !o.dry_run ? "changed" : "to change",
+		ctx.unresolved, ctx.notes, ctx.errors);
+	if (ctx.errors)
+		return EXIT_FAIL;
+	if (!o.fix || o.dry_run)
+		return (ctx.changes || ctx.unresolved) ? EXIT_NEEDS : EXIT_CLEAN;
+	return (ctx.unresolved || bad_kernels) ? EXIT_NEEDS : EXIT_CLEAN;
+}
