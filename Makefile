@@ -1,0 +1,89 @@
+# hyperv-guest: Linux guest integration for Hyper-V and Azure.
+#
+#   make            build modules for every installed kernel, daemons, tools
+#   make check      run every test suite (installs what it needs first)
+#   make demo       boot a VM with the simulated host and show what works
+#   make bench      run the benchmarks
+#   make deps       install the Debian packages needed (idempotent)
+#   make install    install modules (for the chosen kernels), daemons, tools
+#   make uninstall  remove what install put in place
+#
+# KVER=<release> or KDIR=<build tree> picks one kernel; by default modules
+# are built for every kernel whose headers are installed, each into
+# $(BUILDDIR)/<release>/kernel. Nothing is built inside the source tree.
+
+SRCDIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILDDIR ?= $(SRCDIR)/build
+DESTDIR ?=
+PREFIX ?= /usr
+export BUILDDIR
+
+ifneq ($(KDIR),)
+KERNELS := $(notdir $(patsubst %/build,%,$(KDIR)))
+kdir_of = $(KDIR)
+else ifneq ($(KVER),)
+KERNELS := $(KVER)
+kdir_of = /lib/modules/$(1)/build
+else
+KERNELS := $(notdir $(patsubst %/build/.config,%,$(wildcard /lib/modules/*/build/.config)))
+kdir_of = /lib/modules/$(1)/build
+endif
+
+# Modules we install; hv_sim and the KUnit suites are for tests only.
+INSTALL_MODULES := hv_vmbus
+
+SUBDIRS_USER := $(wildcard daemons/Makefile tools/hv-migrate/Makefile)
+
+.PHONY: all modules daemons tools check demo bench deps install uninstall clean
+
+all: modules daemons tools
+
+modules:
+	@[ -n "$(KERNELS)" ] || { echo "no kernel headers installed (make deps)"; exit 1; }
+	@set -e; for k in $(KERNELS); do \
+		echo "== modules for $$k"; \
+		$(MAKE) -C $(SRCDIR)/kernel KDIR=$(call kdir_of,$$k) \
+			OUT=$(BUILDDIR)/$$k/kernel; \
+	done
+
+daemons:
+	@if [ -f daemons/Makefile ]; then $(MAKE) -C daemons BUILDDIR=$(BUILDDIR); fi
+
+tools:
+	@if [ -f tools/hv-migrate/Makefile ]; then $(MAKE) -C tools/hv-migrate BUILDDIR=$(BUILDDIR); fi
+
+deps:
+	@$(SRCDIR)/scripts/deps.sh
+
+check:
+	@$(SRCDIR)/scripts/deps.sh
+	@$(SRCDIR)/tests/check.sh
+
+demo:
+	@$(SRCDIR)/scripts/deps.sh
+	@$(SRCDIR)/tests/vm/demo.sh
+
+bench:
+	@$(SRCDIR)/scripts/deps.sh
+	@$(SRCDIR)/tests/bench/run.sh
+
+install: modules
+	@set -e; for k in $(KERNELS); do \
+		dir=$(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
+		install -d $$dir; \
+		for m in $(INSTALL_MODULES); do \
+			install -m 0644 $(BUILDDIR)/$$k/kernel/$$m.ko $$dir/; \
+		done; \
+		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
+	done
+	@for d in $(SUBDIRS_USER); do $(MAKE) -C $$(dirname $$d) install BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); done
+
+uninstall:
+	@set -e; for k in $(KERNELS); do \
+		rm -rf $(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
+		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
+	done
+	@for d in $(SUBDIRS_USER); do $(MAKE) -C $$(dirname $$d) uninstall BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) || true; done
+
+clean:
+	rm -rf $(BUILDDIR)

@@ -1,0 +1,15 @@
+#!/bin/bash
+# make demo: boot a VM with the simulated host and show what works.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+BUILDDIR=${BUILDDIR:-$src/build}
+export BUILDDIR
+kernel=${HVG_DEMO_KERNEL:-6.12}
+
+echo "Booting Debian's $kernel kernel under QEMU (TCG) with hyperv-guest's modules..."
+verdict=$("$src/tests/vm/run.sh" -k "$kernel" demo)
+status=$?
+cat "$BUILDDIR/vm/$kernel/demo/output.log" 2>/dev/null
+echo
+echo "$verdict"
+exit $status
