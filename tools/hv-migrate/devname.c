@@ -351,11 +351,15 @@ int hvm_namemap_add(struct hvm_namemap *m, const char *spec)
 
 		if (is_letter_family(v))
 			continue;
+		if (!strncmp(v, "/dev/", 5))
+			v += 5;
 		snprintf(buf, sizeof(buf), "/dev/%s", v);
+		/* a whole disk; a controller link only as the old name */
 		if (!hvm_devref_parse(buf, strlen(buf), &probe) ||
-		    probe.kind != HVM_REF_KERNEL || probe.part != 0 ||
+		    (side && probe.kind != HVM_REF_KERNEL) || probe.part != 0 ||
 		    probe.glob || probe.len != strlen(buf))
 			return -1;
+		memmove(side ? m->e[m->n].to : m->e[m->n].from, v, strlen(v) + 1);
 	}
 	if (is_letter_family(m->e[m->n].from) != is_letter_family(m->e[m->n].to))
 		return -1;
@@ -369,8 +373,6 @@ bool hvm_namemap_apply(const struct hvm_namemap *m, const struct hvm_devref *ref
 	char disk[HVM_NAME_MAX];
 	char name[HVM_NAME_MAX + 16];
 
-	if (ref->kind != HVM_REF_KERNEL)
-		return false;
 	/* whole-disk entries win over family entries */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < m->n; i++) {
@@ -378,7 +380,8 @@ bool hvm_namemap_apply(const struct hvm_namemap *m, const struct hvm_devref *ref
 
 			if (pass == 0 && !strcmp(ref->disk, from)) {
 				snprintf(disk, sizeof(disk), "%s", m->e[i].to);
-			} else if (pass == 1 && is_letter_family(from) &&
+			} else if (pass == 1 && ref->kind == HVM_REF_KERNEL &&
+				   is_letter_family(from) &&
 				   !strcmp(ref->prefix, from)) {
 				int r = snprintf(disk, sizeof(disk), "%s%s", m->e[i].to,
 						 ref->disk + strlen(from));

@@ -37,6 +37,7 @@ const struct hvm_filespec hvm_files[] = {
 	{ "etc/lilo.conf", HVM_FT_LILO },
 	/* initramfs, RAID, LVM, modules */
 	{ "etc/initramfs-tools/conf.d/resume", HVM_FT_RESUME },
+	{ "etc/initramfs-tools/modules", HVM_FT_ITOOLS_MODULES },
 	{ "etc/mdadm.conf", HVM_FT_MDADM },
 	{ "etc/mdadm/mdadm.conf", HVM_FT_MDADM },
 	{ "etc/lvm/lvm.conf", HVM_FT_NAMES },

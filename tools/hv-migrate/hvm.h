@@ -61,6 +61,7 @@ enum hvm_filetype {
 	HVM_FT_SYSCONFIG_KERNEL,	/* SLES 11 INITRD_MODULES */
 	HVM_FT_MODPROBE,	/* modprobe.conf: scsi_hostadapter aliases */
 	HVM_FT_MODPROBE_D,	/* modprobe.d: blacklists of hv_* only */
+	HVM_FT_ITOOLS_MODULES,	/* /etc/initramfs-tools/modules */
 };
 
 /* Compute the edits of one file. Returns 0, or -1 when the file cannot be

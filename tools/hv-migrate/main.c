@@ -277,6 +277,8 @@ int main(int argc, char **argv)
 	if (!live && hvm_infer_root_disk(&dm, rootreal, stderr) < 0)
 		return EXIT_FAIL;
 
+	/* reports and the tools' messages on stderr stay in order */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	ctx.res.resolve = hvm_blkid_resolve;
 	ctx.res.priv = &dm;
 	/* with --dry-run, stdout carries only the diff */

@@ -731,6 +731,48 @@ static int add_hostadapter_aliases(struct hvm_ctx *ctx, struct hvm_text *t)
 	}
 }
 
+/*
+ * initramfs-tools always includes and loads early what
+ * /etc/initramfs-tools/modules names (initramfs-tools(7)); listing the
+ * drivers there keeps them in every future image, whatever MODULES= says.
+ * An empty file has no line to attach to; the rebuild step writes it.
+ */
+static int add_itools_modules(struct hvm_ctx *ctx, struct hvm_text *t)
+{
+	bool have[3] = { false, false, false };
+	struct sbuf sb = { 0 };
+	size_t len;
+	const char *s;
+	int r;
+
+	for (size_t i = 0; i < t->n; i++) {
+		size_t wb[3], we[3];
+
+		s = hvm_text_cur(t, i, &len);
+		if (is_comment(s, len) || words3(s, len, wb, we) < 1)
+			continue;
+		for (int d = 0; d < 3; d++)
+			if (same_module(s + wb[0], we[0] - wb[0], hvm_hv_drivers[d]))
+				have[d] = true;
+	}
+	if (!t->n || (have[0] && have[1] && have[2]))
+		return 0;
+	s = hvm_text_cur(t, t->n - 1, &len);
+	sb_add(&sb, s, len);
+	if (len && s[len - 1] != '\n')
+		sb_str(&sb, "\n");
+	for (int d = 0; d < 3; d++) {
+		if (have[d])
+			continue;
+		sb_str(&sb, hvm_hv_drivers[d]);
+		sb_str(&sb, "\n");
+		hvm_report(ctx, HVM_CHANGE, t->n, "add %s", hvm_hv_drivers[d]);
+	}
+	r = sb.oom ? -1 : hvm_text_set(t, t->n - 1, sb.p, sb.len);
+	free(sb.p);
+	return r;
+}
+
 int hvm_rewrite(struct hvm_ctx *ctx, enum hvm_filetype ft, struct hvm_text *t)
 {
 	switch (ft) {
@@ -744,6 +786,8 @@ int hvm_rewrite(struct hvm_ctx *ctx, enum hvm_filetype ft, struct hvm_text *t)
 		return add_hostadapter_aliases(ctx, t);
 	case HVM_FT_MODPROBE_D:
 		return disable_hv_blacklists(ctx, t);
+	case HVM_FT_ITOOLS_MODULES:
+		return add_itools_modules(ctx, t);
 	case HVM_FT_GRUBENV:
 		if (rewrite_all_refs(ctx, ft, t))
 			return -1;
