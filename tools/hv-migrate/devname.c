@@ -232,6 +232,14 @@ bool hvm_devref_parse(const char *s, size_t avail, struct hvm_devref *ref)
 		if (avail - i <= fl || strncmp(s + i, fam, fl))
 			continue;
 		n = span_lower(s + j, avail - j);
+		/* a pattern over disk letters: /dev/sd[ab]1, /dev/xvd* */
+		if (n == 0 && j < avail && (s[j] == '*' || s[j] == '?' || s[j] == '[')) {
+			strcpy(ref->prefix, fam);
+			set_disk(ref, s + i, fl);
+			ref->glob = true;
+			ref->len = j;
+			return true;
+		}
 		/* sd allows any number of letters in theory; 3 letters is
 		 * 18278 disks, more is surely not a disk name */
 		if (n < 1 || n > 3)
