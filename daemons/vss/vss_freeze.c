@@ -93,14 +93,15 @@ int vss_plan_from_mounts(const char *mounts_text, const struct vss_exclude *excl
 	if (!copy)
 		return -1;
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *fields[4], *fsave = NULL;
+		char *fields[4] = { NULL, NULL, NULL, NULL }, *fsave = NULL;
 		struct vss_mount *m;
 		unsigned int i;
 
+		/* source, mount point, type, options; a short line is skipped. */
 		fields[0] = strtok_r(line, " \t", &fsave);
 		for (i = 1; i < 4 && fields[i - 1]; i++)
 			fields[i] = strtok_r(NULL, " \t", &fsave);
-		if (!fields[0] || !fields[3])
+		if (!fields[3])
 			continue;
 		for (i = 0; i < 4; i++)
 			unescape_octal(fields[i]);

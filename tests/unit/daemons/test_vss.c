@@ -171,6 +171,18 @@ static void test_plan_rules_and_order(void **state)
 	assert_string_equal(plan.mount[4].target, "/"); /* root last */
 }
 
+/* Found by fuzz_vss_msg: short lines used to read an uninitialised field. */
+static void test_short_mount_lines_skipped(void **state)
+{
+	struct vss_plan plan;
+
+	(void)state;
+	assert_int_equal(vss_plan_from_mounts("\x11\n/dev/sda1\n/dev/sda2 /x\n/dev/sda3 /y ext4\n"
+					      "/dev/sda4 /z ext4 rw 0 0\n", NULL, &plan), 0);
+	assert_int_equal(plan.count, 1);
+	assert_string_equal(plan.mount[0].target, "/z");
+}
+
 static void test_exclude_list(void **state)
 {
 	struct fixture *f = *state;
@@ -429,6 +441,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_plan_rules_and_order),
+		T(test_short_mount_lines_skipped),
 		T(test_exclude_list),
 		T(test_freeze_thaw_sequence),
 		T(test_ebusy_freeze_einval_thaw_are_success),
