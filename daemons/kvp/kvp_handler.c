@@ -361,14 +361,14 @@ int kvp_handle_message(struct kvp_daemon *d, struct hv_kvp_msg *msg, size_t len)
 
 int kvp_serve_one(struct kvp_daemon *d, int fd)
 {
-	struct hv_kvp_msg *msg = malloc(sizeof(*msg));
+	/* One byte more than a message, so an oversized one shows as such. */
+	struct hv_kvp_msg *msg = malloc(sizeof(*msg) + 1);
 	ssize_t len;
 	int ret = -1;
 
 	if (!msg)
 		return -1;
-	/* Room for one byte more than a message, so an oversized one shows. */
-	len = device_read(fd, msg, sizeof(*msg));
+	len = device_read(fd, msg, sizeof(*msg) + 1);
 	if (len <= 0) {
 		log_msg(LOG_ERR, "device %s", len == 0 ? "closed" : strerror(errno));
 		goto out;

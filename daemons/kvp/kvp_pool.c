@@ -273,6 +273,7 @@ static enum kvp_pool_result pool_commit(struct kvp_pool *pool, const void *data,
 					size_t length, off_t offset,
 					off_t new_size)
 {
+	pool->cache_valid = false; /* the file changes (or may have) */
 	if (journal_write(pool, data, length, offset, new_size) < 0)
 		goto fail;
 	if (kvp_pool_crash_hook && kvp_pool_crash_hook("journal-written")) {
@@ -345,12 +346,25 @@ static enum kvp_pool_result pool_repair_write(struct kvp_pool *pool)
 enum kvp_pool_result kvp_pool_lock_and_load(struct kvp_pool *pool)
 {
 	unsigned char *image = NULL;
+	struct timespec read_time;
 	unsigned int dropped;
 	struct stat st;
 	bool error;
 
-	if (lock_file(pool->fd) < 0 || follow_replaced_file(pool) < 0) {
+	if (lock_file(pool->fd) < 0) {
 		log_msg(LOG_ERR, "%s: cannot lock: %s", pool->path, strerror(errno));
+		return KVP_POOL_IO_ERROR;
+	}
+	switch (follow_replaced_file(pool)) {
+	case 0:
+		break;
+	case 1:
+		pool->cache_valid = false;
+		break;
+	default:
+		log_msg(LOG_ERR, "%s: cannot lock: %s", pool->path, strerror(errno));
+		if (pool->fd >= 0)
+			unlock_file(pool->fd);
 		return KVP_POOL_IO_ERROR;
 	}
 	pool->locked = true;
@@ -358,6 +372,14 @@ enum kvp_pool_result kvp_pool_lock_and_load(struct kvp_pool *pool)
 		goto io_error;
 	if (fstat(pool->fd, &st) < 0)
 		goto io_error;
+	if (pool->cache_valid && st.st_ino == pool->cache_ino &&
+	    st.st_size == pool->cache_size &&
+	    st.st_ctim.tv_sec == pool->cache_ctime.tv_sec &&
+	    st.st_ctim.tv_nsec == pool->cache_ctime.tv_nsec)
+		return KVP_POOL_OK;
+	pool->cache_valid = false;
+	clock_gettime(CLOCK_REALTIME, &read_time);
+	pool->reads++;
 	if (st.st_size > 0) {
 		image = malloc((size_t)st.st_size);
 		if (!image || read_all(pool->fd, image, (size_t)st.st_size, 0) < 0)
@@ -371,7 +393,12 @@ enum kvp_pool_result kvp_pool_lock_and_load(struct kvp_pool *pool)
 	pool->capacity = pool->count;
 	if (error)
 		goto io_error;
+	pool->cache_ino = st.st_ino;
+	pool->cache_size = st.st_size;
+	pool->cache_ctime = st.st_ctim;
+	pool->cache_valid = st.st_ctim.tv_sec + 1 < read_time.tv_sec;
 	if (dropped) {
+		pool->cache_valid = false;
 		pool->repairs += dropped;
 		log_msg(LOG_WARNING, "%s: dropped %u damaged record(s), kept %zu",
 			pool->path, dropped, pool->count);

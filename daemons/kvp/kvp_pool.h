@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define KVP_POOL_COUNT 5
 #define KVP_KEY_SIZE HV_KVP_EXCHANGE_MAX_KEY_SIZE
@@ -53,6 +54,17 @@ struct kvp_pool {
 	size_t max_records;  /* SET of a new key fails past this */
 	bool locked;
 	unsigned int repairs; /* records dropped by repair since open; tests */
+	unsigned int reads;   /* times the file was actually read; tests */
+	/*
+	 * Identity of the file contents held in records[]: reused without
+	 * reading while inode, size and ctime are unchanged and the ctime was
+	 * at least a second older than the moment we read (ctime cannot be set
+	 * by other programs, and any later change moves it past our read).
+	 */
+	bool cache_valid;
+	ino_t cache_ino;
+	off_t cache_size;
+	struct timespec cache_ctime;
 };
 
 /* Result codes of the pool operations (mapped to HV_* by the handler). */

@@ -271,13 +271,19 @@ static void test_pool_files_created(void **state)
 static void test_wrong_size_message_reopens(void **state)
 {
 	struct fixture *f = *state;
-	char small[100] = { 0 };
+	char small[100] = { 0 }, *big = calloc(1, sizeof(struct hv_kvp_msg) + 8);
 	struct hv_kvp_msg reply;
 
 	handshake(f);
 	assert_int_equal(send(f->sv[1], small, sizeof(small), 0), sizeof(small));
 	assert_int_equal(kvp_serve_one(&f->d, f->sv[0]), -1);
 	assert_int_equal(fake_recv(f->sv[1], &reply, sizeof(reply), 50), -1);
+	/* Oversized: must not be taken for a whole message. */
+	assert_int_equal(send(f->sv[1], big, sizeof(struct hv_kvp_msg) + 8, 0),
+			 sizeof(struct hv_kvp_msg) + 8);
+	assert_int_equal(kvp_serve_one(&f->d, f->sv[0]), -1);
+	assert_int_equal(fake_recv(f->sv[1], &reply, sizeof(reply), 50), -1);
+	free(big);
 }
 
 static void test_device_vanishes_before_reply(void **state)
@@ -493,6 +499,41 @@ static void test_unterminated_value_kept(void **state)
 static bool crash_after_journal(const char *stage)
 {
 	return !strcmp(stage, "journal-written");
+}
+
+/*
+ * Unchanged files are not re-read (ENUMERATE over many keys), but any
+ * change by another writer, even one keeping the size, is seen.
+ */
+static void test_unchanged_pool_not_reread(void **state)
+{
+	struct fixture *f = *state;
+	char key[600], value[2100], *p = pool_path(f, 1);
+	struct kvp_record r;
+	unsigned int reads;
+	int fd;
+
+	append_raw_record(p, "a", "1");
+	append_raw_record(p, "b", "2");
+	sleep(2); /* let the file's ctime fall a safe distance behind */
+	handshake(f);
+	assert_int_equal(do_enumerate(f, 1, 0, key, value), HV_S_OK);
+	reads = f->d.pool[1].reads;
+	assert_int_equal(do_enumerate(f, 1, 1, key, value), HV_S_OK);
+	assert_string_equal(key, "b");
+	assert_int_equal(do_get(f, 1, "a", value), HV_S_OK);
+	assert_int_equal(f->d.pool[1].reads, reads);
+	/* Same size, different value, written in place by someone else. */
+	memset(&r, 0, sizeof(r));
+	strcpy(r.key, "b");
+	strcpy(r.value, "changed");
+	fd = open(p, O_WRONLY);
+	assert_int_equal(pwrite(fd, &r, sizeof(r), sizeof(r)), sizeof(r));
+	close(fd);
+	assert_int_equal(do_get(f, 1, "b", value), HV_S_OK);
+	assert_string_equal(value, "changed");
+	assert_int_equal(f->d.pool[1].reads, reads + 1);
+	free(p);
 }
 
 static void test_crash_after_journal_is_replayed(void **state)
@@ -1097,6 +1138,7 @@ int main(void)
 		T(test_torn_tail_repaired),
 		T(test_corrupt_record_dropped_others_kept),
 		T(test_unterminated_value_kept),
+		T(test_unchanged_pool_not_reread),
 		T(test_crash_after_journal_is_replayed),
 		T(test_torn_journal_discarded),
 		T(test_pool_full),
