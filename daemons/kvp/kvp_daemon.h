@@ -61,6 +61,9 @@ struct kvp_daemon {
 	void *collect_ctx;
 	int (*networkd_reload)(void *ctx, int ifindex);
 	void *reload_ctx;
+	/* DNS servers of a link; < 0 means "ask resolv.conf". NULL: resolved over sd-bus. */
+	int (*dns_lookup)(void *ctx, int ifindex, struct kvp_addr *dns, unsigned int max);
+	void *dns_ctx;
 	bool registered;
 };
 

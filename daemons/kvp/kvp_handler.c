@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "kvp_daemon.h"
+#include "kvp_dns.h"
 #include "kvp_netlink.h"
 #include "../common/device.h"
 #include "../common/log.h"
@@ -24,6 +25,8 @@ int kvp_daemon_init(struct kvp_daemon *d)
 	kvp_auto_collect(&d->auto_info, d->cfg.os_release, d->cfg.auto_value_max);
 	if (!d->collect)
 		d->collect = kvp_netlink_collect;
+	if (!d->dns_lookup)
+		d->dns_lookup = kvp_resolved_dns;
 	d->registered = false;
 	return 0;
 }
@@ -258,7 +261,7 @@ static __u32 op_get_ip_info(struct kvp_daemon *d, struct hv_kvp_ipaddr_value *ip
 	char adapter[MAX_ADAPTER_ID_SIZE * 2], mac[18];
 	long len = str_bounded_len(ip->adapter_id, sizeof(ip->adapter_id));
 	unsigned int dns_count;
-	int n, i;
+	int n, i, found;
 
 	if (len < 0 || (size_t)len >= sizeof(adapter)) {
 		log_msg(LOG_ERR, "GET_IP_INFO: unterminated adapter id");
@@ -282,7 +285,9 @@ static __u32 op_get_ip_info(struct kvp_daemon *d, struct hv_kvp_ipaddr_value *ip
 		log_msg(LOG_INFO, "GET_IP_INFO: no interface with MAC %s", mac);
 		return HV_E_FAIL;
 	}
-	dns_count = kvp_read_resolv_conf(d->cfg.resolv_conf, dns, KVP_DNS_MAX);
+	found = d->dns_lookup(d->dns_ctx, match->ifindex, dns, KVP_DNS_MAX);
+	dns_count = found >= 0 ? (unsigned int)found
+			       : kvp_read_resolv_conf(d->cfg.resolv_conf, dns, KVP_DNS_MAX);
 	kvp_fill_ip_info(match, dns, dns_count, kvp_dhcp_enabled(&dhcp, match), ip);
 	free(ifaces);
 	return HV_S_OK;

@@ -36,6 +36,15 @@ static int fuzz_reload(void *ctx, int ifindex)
 	return 0;
 }
 
+static int fuzz_no_resolved(void *ctx, int ifindex, struct kvp_addr *dns, unsigned int max)
+{
+	(void)ctx;
+	(void)ifindex;
+	(void)dns;
+	(void)max;
+	return -1;
+}
+
 static void init_once(void)
 {
 	struct kvp_config *c = &daemon_state.cfg;
@@ -62,6 +71,7 @@ static void init_once(void)
 	write_text_file(c->resolv_conf, "nameserver 10.0.0.2\n");
 	daemon_state.collect = fuzz_collect;
 	daemon_state.networkd_reload = fuzz_reload;
+	daemon_state.dns_lookup = fuzz_no_resolved;
 	if (kvp_daemon_init(&daemon_state))
 		abort();
 	daemon_state.registered = true;

@@ -18,6 +18,8 @@
 #include "common/strutil.h"
 #include "kvp/kvp_daemon.h"
 #include "kvp/kvp_netlink.h"
+#include "kvp/kvp_dns.h"
+#include "fake_bus.h"
 
 struct fixture {
 	char *dir;
@@ -58,6 +60,25 @@ static int fake_reload(void *ctx, int ifindex)
 	f->reload_calls++;
 	f->reload_ifindex = ifindex;
 	return 0;
+}
+
+/* systemd-resolved is "not running" unless a test says otherwise. */
+static int no_resolved(void *ctx, int ifindex, struct kvp_addr *dns, unsigned int max)
+{
+	(void)ctx;
+	(void)ifindex;
+	(void)dns;
+	(void)max;
+	return -1;
+}
+
+static int one_resolved_server(void *ctx, int ifindex, struct kvp_addr *dns, unsigned int max)
+{
+	(void)ctx;
+	if (ifindex != 2 || max < 1)
+		return 0;
+	dns[0] = (struct kvp_addr){ AF_INET6, "2001:db8::53", 0 };
+	return 1;
 }
 
 static void mkdir_p(const char *base, const char *rel)
@@ -104,6 +125,7 @@ static int setup(void **state)
 	write_rel(f->dir, "resolv.conf", "# generated\nnameserver 10.0.0.2\nnameserver bogus;rm\nnameserver fe80::53%eth0\nsearch example.com\n");
 	f->d.collect = fake_collect;
 	f->d.networkd_reload = fake_reload;
+	f->d.dns_lookup = no_resolved;
 	f->d.reload_ctx = f;
 	assert_int_equal(kvp_daemon_init(&f->d), 0);
 	*state = f;
@@ -823,6 +845,71 @@ static void test_get_ip_info(void **state)
 	assert_int_equal(ip->dhcp_enabled, 1);
 }
 
+static void test_get_ip_info_dns_from_resolved(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_kvp_msg msg;
+
+	f->d.dns_lookup = one_resolved_server;
+	handshake(f);
+	assert_int_equal(get_ip_info(f, "00:15:5D:01:02:03", &msg), HV_S_OK);
+	assert_string_equal((char *)msg.body.kvp_ip_val.dns_addr, "2001:db8::53");
+}
+
+/* A fake systemd-resolved: the Manager's DNS property. */
+static int resolved_dns_property(sd_bus *bus, const char *path, const char *interface,
+				 const char *property, sd_bus_message *reply, void *userdata,
+				 sd_bus_error *error)
+{
+	static const unsigned char v4[] = { 10, 0, 0, 53 }, v4_other[] = { 192, 168, 9, 9 };
+	static const unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 };
+	static const unsigned char bad[3] = { 1, 2, 3 };
+	int r;
+
+	(void)bus; (void)path; (void)interface; (void)property; (void)userdata; (void)error;
+	r = sd_bus_message_open_container(reply, 'a', "(iiay)");
+	/* global, this link, another link, and a malformed entry */
+	if (r >= 0) r = sd_bus_message_append(reply, "(iiay)", 0, AF_INET, 4, v4[0], v4[1], v4[2], v4[3]);
+	if (r >= 0) {
+		r = sd_bus_message_open_container(reply, 'r', "iiay");
+		if (r >= 0) r = sd_bus_message_append(reply, "ii", 2, AF_INET6);
+		if (r >= 0) r = sd_bus_message_append_array(reply, 'y', v6, sizeof(v6));
+		if (r >= 0) r = sd_bus_message_close_container(reply);
+	}
+	if (r >= 0) r = sd_bus_message_append(reply, "(iiay)", 3, AF_INET, 4, v4_other[0], v4_other[1], v4_other[2], v4_other[3]);
+	if (r >= 0) {
+		r = sd_bus_message_open_container(reply, 'r', "iiay");
+		if (r >= 0) r = sd_bus_message_append(reply, "ii", 2, AF_INET);
+		if (r >= 0) r = sd_bus_message_append_array(reply, 'y', bad, sizeof(bad));
+		if (r >= 0) r = sd_bus_message_close_container(reply);
+	}
+	if (r >= 0) r = sd_bus_message_close_container(reply);
+	return r;
+}
+
+static const sd_bus_vtable fake_resolved_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("DNS", "a(iiay)", resolved_dns_property, 0, 0),
+	SD_BUS_VTABLE_END
+};
+
+static void test_resolved_dns_over_bus(void **state)
+{
+	struct fake_bus fb;
+	struct kvp_addr dns[KVP_DNS_MAX];
+
+	(void)state;
+	assert_int_equal(fake_bus_start(&fb, "/org/freedesktop/resolve1",
+					"org.freedesktop.resolve1.Manager", fake_resolved_vtable, NULL), 0);
+	assert_int_equal(kvp_resolved_dns_on_bus(fb.client, 2, dns, KVP_DNS_MAX), 2);
+	assert_string_equal(dns[0].text, "10.0.0.53");
+	assert_string_equal(dns[1].text, "2001:db8::53");
+	assert_int_equal(kvp_resolved_dns_on_bus(fb.client, 3, dns, KVP_DNS_MAX), 2);
+	assert_string_equal(dns[1].text, "192.168.9.9");
+	assert_int_equal(kvp_resolved_dns_on_bus(fb.client, 2, dns, 1), 1);
+	fake_bus_stop(&fb);
+}
+
 static void test_get_ip_info_dhcp_from_ifcfg(void **state)
 {
 	struct fixture *f = *state;
@@ -1154,6 +1241,8 @@ int main(void)
 		T(test_os_version_cut),
 		T(test_interface_filter),
 		T(test_get_ip_info),
+		T(test_get_ip_info_dns_from_resolved),
+		T(test_resolved_dns_over_bus),
 		T(test_get_ip_info_dhcp_from_ifcfg),
 		T(test_get_ip_info_errors),
 		T(test_ip_info_capacity),
