@@ -457,8 +457,7 @@ out:
 	return ret;
 }
 
-/* Run argv[0] (a path inside root) with the guest as its root. */
-static int run_in_root(const char *root, bool live, const char *tool,
+int hvm_run_in_root(const char *root, bool live, const char *tool,
 		       char *const argv[], FILE *log)
 {
 	int status;
@@ -658,7 +657,7 @@ int hvm_initramfs_rebuild(const char *root, bool live, struct hvm_kernel *k,
 		}
 	}
 	fprintf(log, "hv-migrate: %s: rebuilding /%s with %s\n", k->kver, image, tool);
-	if (run_in_root(root, live, tool, argv, log))
+	if (hvm_run_in_root(root, live, tool, argv, log))
 		return -1;
 	snprintf(k->image, sizeof(k->image), "%s", image);
 	snprintf(abs, sizeof(abs), "%s/%s", root, image);

@@ -46,4 +46,13 @@ bool hvm_kernel_ok(const struct hvm_kernel *k);
 int hvm_initramfs_rebuild(const char *root, bool live, struct hvm_kernel *k,
 			  FILE *log);
 
+/*
+ * Run tool (a path relative to root) with argv as the guest would: directly
+ * on the live system, else chrooted into root in a private mount namespace
+ * with /dev, /sys and a fresh /proc, all of which vanish with the child.
+ * Its standard output goes to our standard error. 0 if it exited 0.
+ */
+int hvm_run_in_root(const char *root, bool live, const char *tool,
+		    char *const argv[], FILE *log);
+
 #endif

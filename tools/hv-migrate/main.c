@@ -175,28 +175,56 @@ static unsigned do_kernels(struct hvm_ctx *ctx, const struct opts *o, bool live)
 	return bad;
 }
 
-/* grub.cfg is generated: regenerate it with the distro's tool when running
- * on the live system. In an offline root the text was edited in place. */
+/*
+ * grub.cfg is generated from /etc/default/grub: once that changed, regenerate
+ * it with the guest's own grub-mkconfig (in the guest root, see
+ * hvm_run_in_root). grub-mkconfig picks linux16/linuxefi from the firmware
+ * it runs under, so a BIOS host must not regenerate a UEFI guest's config or
+ * the reverse (virt-v2v PR #160); then the in-place edit stands.
+ */
 static void regen_grub(struct hvm_ctx *ctx, const struct opts *o, bool live)
 {
 	static const struct { const char *tool, *cfg; } t[] = {
-		{ "/usr/sbin/grub2-mkconfig", "/boot/grub2/grub.cfg" },
-		{ "/usr/sbin/grub-mkconfig", "/boot/grub/grub.cfg" },
+		{ "usr/sbin/grub2-mkconfig", "boot/grub2/grub.cfg" },
+		{ "usr/sbin/grub-mkconfig", "boot/grub/grub.cfg" },
 	};
-	char cmd[1024];
+	char p[PATH_MAX * 2], cfgarg[64];
+	bool host_efi, guest_efi;
+	glob_t g;
 
-	if (!live || !o->fix || o->dry_run)
+	if (!o->fix || o->dry_run)
 		return;
+	host_efi = access("/sys/firmware/efi", F_OK) == 0;
+	snprintf(p, sizeof(p), "%s/boot/efi/EFI/*/grub*.efi", o->root);
+	guest_efi = glob(p, 0, NULL, &g) == 0;
+	if (guest_efi)
+		globfree(&g);
 	for (size_t i = 0; i < 2; i++) {
-		if (access(t[i].tool, X_OK) || access(t[i].cfg, F_OK))
+		char *argv[4];
+
+		snprintf(p, sizeof(p), "%s/%s", o->root, t[i].tool);
+		if (access(p, X_OK))
 			continue;
-		ctx->file = t[i].cfg + 1;
-		snprintf(cmd, sizeof(cmd), "%s -o %s >&2", t[i].tool, t[i].cfg);
-		/* fixed strings only: nothing from the guest reaches the shell */
-		if (system(cmd))
+		snprintf(p, sizeof(p), "%s/%s", o->root, t[i].cfg);
+		if (access(p, F_OK))
+			continue;
+		ctx->file = t[i].cfg;
+		if (!live && host_efi != guest_efi) {
+			hvm_report(ctx, HVM_NOTE, 0,
+				   "not regenerated from a %s host for a %s guest; run %s in the guest",
+				   host_efi ? "UEFI" : "BIOS", guest_efi ? "UEFI" : "BIOS",
+				   t[i].tool + 9);
+			return;
+		}
+		snprintf(cfgarg, sizeof(cfgarg), "/%s", t[i].cfg);
+		argv[0] = (char *)(t[i].tool + 9);
+		argv[1] = "-o";
+		argv[2] = cfgarg;
+		argv[3] = NULL;
+		if (hvm_run_in_root(o->root, live, t[i].tool, argv, stderr))
 			hvm_report(ctx, HVM_ERROR, 0, "%s failed", t[i].tool);
 		else
-			fprintf(ctx->report, "%s: regenerated with %s\n", t[i].cfg, t[i].tool);
+			fprintf(ctx->report, "%s: regenerated with /%s\n", t[i].cfg, t[i].tool);
 		return;
 	}
 }
