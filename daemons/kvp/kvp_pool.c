@@ -301,39 +301,48 @@ static bool record_valid(const struct kvp_record *r)
 	return key_len > 0;
 }
 
-struct kvp_record *kvp_pool_decode(const unsigned char *image, size_t size,
-				   size_t *count, unsigned int *dropped,
-				   bool *error)
+/* Drop damaged records in place, keeping order; returns how many remain. */
+static size_t compact_records(struct kvp_record *records, size_t count, unsigned int *dropped)
 {
-	size_t whole = size / KVP_RECORD_SIZE, i, kept = 0;
-	struct kvp_record *records = NULL;
+	size_t i, kept = 0;
 
-	*error = false;
-	*dropped = (size % KVP_RECORD_SIZE) ? 1 : 0;
-	if (whole) {
-		records = malloc(whole * KVP_RECORD_SIZE);
-		if (!records) {
-			*error = true;
-			return NULL;
-		}
-	}
-	for (i = 0; i < whole; i++) {
-		struct kvp_record *r = &records[kept];
-
-		memcpy(r, image + i * KVP_RECORD_SIZE, KVP_RECORD_SIZE);
-		if (!record_valid(r)) {
+	for (i = 0; i < count; i++) {
+		if (!record_valid(&records[i])) {
 			(*dropped)++;
 			continue;
 		}
+		if (kept != i)
+			memcpy(&records[kept], &records[i], KVP_RECORD_SIZE);
 		/*
 		 * A value filling all 2048 bytes has no terminator; keep the
 		 * record and cut the value by one byte, as the kernel only
 		 * forwards MAX - 1 bytes anyway.
 		 */
-		r->value[KVP_VALUE_SIZE - 1] = '\0';
+		records[kept].value[KVP_VALUE_SIZE - 1] = '\0';
 		kept++;
 	}
-	*count = kept;
+	return kept;
+}
+
+struct kvp_record *kvp_pool_decode(const unsigned char *image, size_t size,
+				   size_t *count, unsigned int *dropped,
+				   bool *error)
+{
+	size_t whole = size / KVP_RECORD_SIZE;
+	struct kvp_record *records = NULL;
+
+	*error = false;
+	*dropped = (size % KVP_RECORD_SIZE) ? 1 : 0;
+	*count = 0;
+	if (!whole)
+		return NULL;
+	records = malloc(whole * KVP_RECORD_SIZE);
+	if (!records) {
+		*error = true;
+		return NULL;
+	}
+	memcpy(records, image, whole * KVP_RECORD_SIZE);
+	*count = compact_records(records, whole, dropped);
 	return records;
 }
 
@@ -345,11 +354,10 @@ static enum kvp_pool_result pool_repair_write(struct kvp_pool *pool)
 
 enum kvp_pool_result kvp_pool_lock_and_load(struct kvp_pool *pool)
 {
-	unsigned char *image = NULL;
 	struct timespec read_time;
 	unsigned int dropped;
 	struct stat st;
-	bool error;
+	size_t whole;
 
 	if (lock_file(pool->fd) < 0) {
 		log_msg(LOG_ERR, "%s: cannot lock: %s", pool->path, strerror(errno));
@@ -380,19 +388,20 @@ enum kvp_pool_result kvp_pool_lock_and_load(struct kvp_pool *pool)
 	pool->cache_valid = false;
 	clock_gettime(CLOCK_REALTIME, &read_time);
 	pool->reads++;
-	if (st.st_size > 0) {
-		image = malloc((size_t)st.st_size);
-		if (!image || read_all(pool->fd, image, (size_t)st.st_size, 0) < 0)
-			goto io_error;
-	}
+	/* Read straight into the record array: a large pool is held once, not twice. */
+	whole = (size_t)st.st_size / KVP_RECORD_SIZE;
+	dropped = ((size_t)st.st_size % KVP_RECORD_SIZE) ? 1 : 0;
 	free(pool->records);
-	pool->records = kvp_pool_decode(image, (size_t)st.st_size, &pool->count,
-					&dropped, &error);
-	free(image);
-	image = NULL;
-	pool->capacity = pool->count;
-	if (error)
-		goto io_error;
+	pool->records = NULL;
+	pool->count = pool->capacity = 0;
+	if (whole) {
+		pool->records = malloc(whole * KVP_RECORD_SIZE);
+		if (!pool->records ||
+		    read_all(pool->fd, pool->records, whole * KVP_RECORD_SIZE, 0) < 0)
+			goto io_error;
+		pool->capacity = whole;
+		pool->count = compact_records(pool->records, whole, &dropped);
+	}
 	pool->cache_ino = st.st_ino;
 	pool->cache_size = st.st_size;
 	pool->cache_ctime = st.st_ctim;
@@ -408,7 +417,10 @@ enum kvp_pool_result kvp_pool_lock_and_load(struct kvp_pool *pool)
 	return KVP_POOL_OK;
 io_error:
 	log_msg(LOG_ERR, "%s: cannot load: %s", pool->path, strerror(errno));
-	free(image);
+	free(pool->records);
+	pool->records = NULL;
+	pool->count = pool->capacity = 0;
+	pool->cache_valid = false;
 	kvp_pool_unlock(pool);
 	return KVP_POOL_IO_ERROR;
 }
