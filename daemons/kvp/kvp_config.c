@@ -16,6 +16,8 @@ void kvp_config_defaults(struct kvp_config *cfg)
 	strcpy(cfg->networkd_run, "/run/systemd/netif");
 	strcpy(cfg->networkd_leases, "/run/systemd/netif/leases");
 	strcpy(cfg->ifcfg_dir, "/etc/sysconfig/network-scripts");
+	strcpy(cfg->nm_dir, "/etc/NetworkManager/system-connections");
+	strcpy(cfg->nm_run, "/run/NetworkManager");
 	cfg->ip_backend = KVP_IP_BACKEND_AUTO;
 	pattern_list_set(&cfg->filter.include, "");
 	pattern_list_set(&cfg->filter.exclude, KVP_DEFAULT_EXCLUDE);
@@ -39,6 +41,8 @@ int kvp_config_set(void *ctx, const char *key, const char *value)
 		{ "networkd_run", offsetof(struct kvp_config, networkd_run) },
 		{ "networkd_leases", offsetof(struct kvp_config, networkd_leases) },
 		{ "ifcfg_dir", offsetof(struct kvp_config, ifcfg_dir) },
+		{ "nm_dir", offsetof(struct kvp_config, nm_dir) },
+		{ "nm_run", offsetof(struct kvp_config, nm_run) },
 	};
 	size_t i;
 
@@ -61,6 +65,8 @@ int kvp_config_set(void *ctx, const char *key, const char *value)
 	if (!strcmp(key, "ip_config")) {
 		if (!strcmp(value, "auto"))
 			cfg->ip_backend = KVP_IP_BACKEND_AUTO;
+		else if (!strcmp(value, "networkmanager"))
+			cfg->ip_backend = KVP_IP_BACKEND_NETWORKMANAGER;
 		else if (!strcmp(value, "networkd"))
 			cfg->ip_backend = KVP_IP_BACKEND_NETWORKD;
 		else if (!strcmp(value, "ifcfg"))

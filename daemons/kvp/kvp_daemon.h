@@ -43,6 +43,8 @@ struct kvp_config {
 	char networkd_run[PATH_MAX];
 	char networkd_leases[PATH_MAX];
 	char ifcfg_dir[PATH_MAX];
+	char nm_dir[PATH_MAX];
+	char nm_run[PATH_MAX];
 	enum kvp_ip_backend ip_backend;
 	struct kvp_iface_filter filter;
 	unsigned int max_records;    /* per pool */
@@ -64,6 +66,11 @@ struct kvp_daemon {
 	/* DNS servers of a link; < 0 means "ask resolv.conf". NULL: resolved over sd-bus. */
 	int (*dns_lookup)(void *ctx, int ifindex, struct kvp_addr *dns, unsigned int max);
 	void *dns_ctx;
+	/* NetworkManager: activation for SET_IP_INFO, DHCP state (1/0, -1 unknown). */
+	int (*nm_activate)(void *ctx, const char *keyfile_path, const char *uuid,
+			   const char *ifname);
+	int (*nm_dhcp)(void *ctx, const char *ifname);
+	void *nm_ctx;
 	bool registered;
 };
 

@@ -2,11 +2,13 @@
 #include "kvp_daemon.h"
 #include "kvp_dns.h"
 #include "kvp_netlink.h"
+#include "kvp_nm.h"
 #include "../common/device.h"
 #include "../common/log.h"
 #include "../common/strutil.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,10 @@ int kvp_daemon_init(struct kvp_daemon *d)
 		d->collect = kvp_netlink_collect;
 	if (!d->dns_lookup)
 		d->dns_lookup = kvp_resolved_dns;
+	if (!d->nm_activate)
+		d->nm_activate = kvp_nm_activate;
+	if (!d->nm_dhcp)
+		d->nm_dhcp = kvp_nm_dhcp;
 	d->registered = false;
 	return 0;
 }
@@ -288,7 +294,10 @@ static __u32 op_get_ip_info(struct kvp_daemon *d, struct hv_kvp_ipaddr_value *ip
 	found = d->dns_lookup(d->dns_ctx, match->ifindex, dns, KVP_DNS_MAX);
 	dns_count = found >= 0 ? (unsigned int)found
 			       : kvp_read_resolv_conf(d->cfg.resolv_conf, dns, KVP_DNS_MAX);
-	kvp_fill_ip_info(match, dns, dns_count, kvp_dhcp_enabled(&dhcp, match), ip);
+	/* DHCP state: NetworkManager if it manages the device, else lease/ifcfg files. */
+	found = access(d->cfg.nm_run, F_OK) == 0 ? d->nm_dhcp(d->nm_ctx, match->name) : -1;
+	kvp_fill_ip_info(match, dns, dns_count,
+			 found >= 0 ? found == 1 : kvp_dhcp_enabled(&dhcp, match), ip);
 	free(ifaces);
 	return HV_S_OK;
 }
@@ -301,6 +310,10 @@ static __u32 op_set_ip_info(struct kvp_daemon *d, struct hv_kvp_ipaddr_value *ip
 		.networkd_dir = d->cfg.networkd_dir,
 		.networkd_run = d->cfg.networkd_run,
 		.ifcfg_dir = d->cfg.ifcfg_dir,
+		.nm_dir = d->cfg.nm_dir,
+		.nm_run = d->cfg.nm_run,
+		.nm_activate = d->nm_activate,
+		.nm_ctx = d->nm_ctx,
 		.networkd_reload = d->networkd_reload,
 		.reload_ctx = d->reload_ctx,
 	};

@@ -295,6 +295,48 @@ int kvp_render_networkd(const struct kvp_ip_config *cfg, const char *ifname,
 	return overflow ? -1 : 0;
 }
 
+/* One [ipv4] or [ipv6] section of a keyfile. */
+static void render_nm_family(const struct kvp_ip_config *cfg, int family, char *buf,
+			     size_t cap, size_t *used, bool *overflow)
+{
+	unsigned int i, n = 0, g = 0, d = 0;
+	bool any = false;
+
+	for (i = 0; i < cfg->addr_count; i++)
+		any |= cfg->addr[i].family == family;
+	emit(buf, cap, used, overflow, "\n[%s]\nmethod=%s\n", family == AF_INET ? "ipv4" : "ipv6",
+	     cfg->dhcp ? "auto" : any ? "manual" : family == AF_INET ? "disabled" : "ignore");
+	for (i = 0; i < cfg->addr_count; i++)
+		if (cfg->addr[i].family == family)
+			emit(buf, cap, used, overflow, "address%u=%s/%u\n", ++n, cfg->addr[i].text,
+			     cfg->addr[i].prefix);
+	for (i = 0; i < cfg->gateway_count; i++)
+		if (cfg->gateway[i].family == family && g++ == 0)
+			emit(buf, cap, used, overflow, "gateway=%s\n", cfg->gateway[i].text);
+	for (i = 0; i < cfg->dns_count; i++)
+		if (cfg->dns[i].family == family)
+			emit(buf, cap, used, overflow, "%s%s;", d++ ? "" : "dns=", cfg->dns[i].text);
+	if (d)
+		emit(buf, cap, used, overflow, "\n");
+}
+
+int kvp_render_nm_keyfile(const struct kvp_ip_config *cfg, const char *ifname,
+			  const char *mac, const char *uuid, char *buf, size_t cap)
+{
+	size_t used = 0;
+	bool overflow = false;
+
+	emit(buf, cap, &used, &overflow,
+	     "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+	     "[connection]\nid=hyperv-%s\nuuid=%s\ntype=ethernet\ninterface-name=%s\n"
+	     "autoconnect=true\n", ifname, uuid, ifname);
+	if (mac && mac[0])
+		emit(buf, cap, &used, &overflow, "\n[ethernet]\nmac-address=%s\n", mac);
+	render_nm_family(cfg, AF_INET, buf, cap, &used, &overflow);
+	render_nm_family(cfg, AF_INET6, buf, cap, &used, &overflow);
+	return overflow ? -1 : 0;
+}
+
 int kvp_render_ifcfg(const struct kvp_ip_config *cfg, const char *ifname,
 		     const char *mac, char *buf, size_t cap)
 {
@@ -414,10 +456,29 @@ unsigned int kvp_set_ip_info(const struct kvp_ipconfig_env *env,
 		return HV_GUID_NOTFOUND;
 	}
 	if (backend == KVP_IP_BACKEND_AUTO)
-		backend = dir_exists(env->networkd_run) ? KVP_IP_BACKEND_NETWORKD
-			: dir_exists(env->ifcfg_dir)   ? KVP_IP_BACKEND_IFCFG
-						       : KVP_IP_BACKEND_NONE;
+		backend = dir_exists(env->nm_run)	? KVP_IP_BACKEND_NETWORKMANAGER
+			: dir_exists(env->networkd_run) ? KVP_IP_BACKEND_NETWORKD
+			: dir_exists(env->ifcfg_dir)	? KVP_IP_BACKEND_IFCFG
+							: KVP_IP_BACKEND_NONE;
 	switch (backend) {
+	case KVP_IP_BACKEND_NETWORKMANAGER: {
+		char path[PATH_MAX];
+
+		/* Keyfiles must not be readable by others (NetworkManager refuses them). */
+		if (kvp_render_nm_keyfile(&cfg, ifname, mac, guid, text, sizeof(text)) ||
+		    str_format(name, sizeof(name), "hyperv-%s.nmconnection", ifname) ||
+		    str_format(path, sizeof(path), "%s/%s", env->nm_dir, name))
+			return HV_E_FAIL;
+		if (kvp_write_file_atomic(env->nm_dir, name, text, 0600)) {
+			log_msg(LOG_ERR, "SET_IP_INFO: cannot write %s: %s", path, strerror(errno));
+			return errno == ENOSPC ? HV_ERROR_DISK_FULL : HV_E_FAIL;
+		}
+		if (env->nm_activate && env->nm_activate(env->nm_ctx, path, guid, ifname)) {
+			log_msg(LOG_ERR, "SET_IP_INFO: NetworkManager did not activate %s", name);
+			return HV_E_FAIL;
+		}
+		break;
+	}
 	case KVP_IP_BACKEND_NETWORKD:
 		if (kvp_render_networkd(&cfg, ifname, mac, text, sizeof(text)) ||
 		    str_format(name, sizeof(name), "50-hyperv-%s.network", ifname))

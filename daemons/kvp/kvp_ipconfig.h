@@ -32,6 +32,7 @@ struct kvp_ip_config {
 
 enum kvp_ip_backend {
 	KVP_IP_BACKEND_AUTO,
+	KVP_IP_BACKEND_NETWORKMANAGER,
 	KVP_IP_BACKEND_NETWORKD,
 	KVP_IP_BACKEND_IFCFG,
 	KVP_IP_BACKEND_NONE, /* refuse SET_IP_INFO */
@@ -43,6 +44,12 @@ struct kvp_ipconfig_env {
 	const char *networkd_dir;  /* /etc/systemd/network */
 	const char *networkd_run;  /* /run/systemd/netif: present if networkd runs */
 	const char *ifcfg_dir;     /* /etc/sysconfig/network-scripts */
+	const char *nm_dir;        /* /etc/NetworkManager/system-connections */
+	const char *nm_run;        /* /run/NetworkManager: present if NM runs */
+	/* Load and activate a keyfile in NetworkManager; returns 0 or -1. */
+	int (*nm_activate)(void *ctx, const char *keyfile_path, const char *uuid,
+			   const char *ifname);
+	void *nm_ctx;
 	/* Called after a networkd file was written; returns 0 or -1. */
 	int (*networkd_reload)(void *ctx, int ifindex);
 	void *reload_ctx;
@@ -65,6 +72,9 @@ int kvp_find_iface_by_guid(const char *sysfs_net, const char *guid,
 /* Render a .network / ifcfg file into buf. Returns 0 or -1 if it does not fit. */
 int kvp_render_networkd(const struct kvp_ip_config *cfg, const char *ifname,
 			const char *mac, char *buf, size_t cap);
+/* NetworkManager keyfile; uuid is the NIC's GUID (a repeated request updates it). */
+int kvp_render_nm_keyfile(const struct kvp_ip_config *cfg, const char *ifname,
+			  const char *mac, const char *uuid, char *buf, size_t cap);
 int kvp_render_ifcfg(const struct kvp_ip_config *cfg, const char *ifname,
 		     const char *mac, char *buf, size_t cap);
 

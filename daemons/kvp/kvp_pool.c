@@ -200,6 +200,7 @@ static int journal_replay(struct kvp_pool *pool)
 	    memcmp(h.magic, KVP_JOURNAL_MAGIC, sizeof(h.magic)) ||
 	    h.length != (uint64_t)st.st_size - sizeof(h) ||
 	    h.length > (uint64_t)64 << 20 || h.offset > h.new_size ||
+	    h.length > h.new_size - h.offset ||
 	    h.new_size % KVP_RECORD_SIZE || h.offset % KVP_RECORD_SIZE)
 		goto discard;
 	data = malloc(h.length ? h.length : 1);

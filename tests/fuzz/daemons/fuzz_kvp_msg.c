@@ -45,6 +45,22 @@ static int fuzz_no_resolved(void *ctx, int ifindex, struct kvp_addr *dns, unsign
 	return -1;
 }
 
+static int fuzz_nm_activate(void *ctx, const char *path, const char *uuid, const char *ifname)
+{
+	(void)ctx;
+	(void)path;
+	(void)uuid;
+	(void)ifname;
+	return 0;
+}
+
+static int fuzz_nm_dhcp(void *ctx, const char *ifname)
+{
+	(void)ctx;
+	(void)ifname;
+	return -1;
+}
+
 static void init_once(void)
 {
 	struct kvp_config *c = &daemon_state.cfg;
@@ -61,6 +77,8 @@ static void init_once(void)
 	snprintf(c->networkd_run, PATH_MAX, "%s/run", scratch);
 	snprintf(c->networkd_leases, PATH_MAX, "%s/run/leases", scratch);
 	snprintf(c->ifcfg_dir, PATH_MAX, "%s/ifcfg", scratch);
+	snprintf(c->nm_dir, PATH_MAX, "%s/nm", scratch);
+	snprintf(c->nm_run, PATH_MAX, "%s/nm-run", scratch);
 	c->max_records = 32;
 	fuzz_mkdir_p(c->networkd_dir);
 	fuzz_mkdir_p(c->networkd_run);
@@ -72,6 +90,8 @@ static void init_once(void)
 	daemon_state.collect = fuzz_collect;
 	daemon_state.networkd_reload = fuzz_reload;
 	daemon_state.dns_lookup = fuzz_no_resolved;
+	daemon_state.nm_activate = fuzz_nm_activate;
+	daemon_state.nm_dhcp = fuzz_nm_dhcp;
 	if (kvp_daemon_init(&daemon_state))
 		abort();
 	daemon_state.registered = true;

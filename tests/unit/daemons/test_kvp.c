@@ -19,6 +19,7 @@
 #include "kvp/kvp_daemon.h"
 #include "kvp/kvp_netlink.h"
 #include "kvp/kvp_dns.h"
+#include "kvp/kvp_nm.h"
 #include "fake_bus.h"
 
 struct fixture {
@@ -27,7 +28,30 @@ struct fixture {
 	struct kvp_daemon d;
 	int reload_calls;
 	int reload_ifindex;
+	int nm_calls;
+	char nm_keyfile[4096];
+	char nm_uuid[64];
+	char nm_ifname[32];
+	int nm_dhcp_answer;
 };
+
+static int fake_nm_activate(void *ctx, const char *keyfile, const char *uuid, const char *ifname)
+{
+	struct fixture *f = ctx;
+
+	f->nm_calls++;
+	snprintf(f->nm_keyfile, sizeof(f->nm_keyfile), "%s", keyfile);
+	snprintf(f->nm_uuid, sizeof(f->nm_uuid), "%s", uuid);
+	snprintf(f->nm_ifname, sizeof(f->nm_ifname), "%s", ifname);
+	return 0;
+}
+
+static int fake_nm_dhcp(void *ctx, const char *ifname)
+{
+	struct fixture *f = ctx;
+
+	return strcmp(ifname, "eth0") ? -1 : f->nm_dhcp_answer;
+}
 
 /* A host with an Ethernet NIC, a Docker bridge and a veth. */
 static int fake_collect(void *ctx, struct kvp_iface *out, unsigned int max)
@@ -121,6 +145,12 @@ static int setup(void **state)
 	snprintf(f->d.cfg.networkd_run, PATH_MAX, "%s/run/systemd/netif", f->dir);
 	snprintf(f->d.cfg.networkd_leases, PATH_MAX, "%s/run/systemd/netif/leases", f->dir);
 	snprintf(f->d.cfg.ifcfg_dir, PATH_MAX, "%s/etc/sysconfig/network-scripts", f->dir);
+	snprintf(f->d.cfg.nm_dir, PATH_MAX, "%s/etc/NetworkManager/system-connections", f->dir);
+	snprintf(f->d.cfg.nm_run, PATH_MAX, "%s/run/NetworkManager", f->dir);
+	f->d.nm_activate = fake_nm_activate;
+	f->d.nm_dhcp = fake_nm_dhcp;
+	f->d.nm_ctx = f;
+	f->nm_dhcp_answer = -1;
 	write_rel(f->dir, "os-release", "PRETTY_NAME=\"Debian GNU/Linux 12\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n");
 	write_rel(f->dir, "resolv.conf", "# generated\nnameserver 10.0.0.2\nnameserver bogus;rm\nnameserver fe80::53%eth0\nsearch example.com\n");
 	f->d.collect = fake_collect;
@@ -1047,6 +1077,192 @@ static void test_set_ip_info_ifcfg(void **state)
 	free(path);
 }
 
+static void test_set_ip_info_networkmanager(void **state)
+{
+	struct fixture *f = *state;
+	char *path, *text;
+	struct stat st;
+
+	make_sysfs_nic(f);
+	mkdir_p(f->dir, "etc/NetworkManager/system-connections");
+	mkdir_p(f->dir, "run/NetworkManager");
+	mkdir_p(f->dir, "run/systemd/netif"); /* NetworkManager wins when both run */
+	handshake(f);
+	assert_int_equal(set_ip_info(f, NIC_GUID, 0, "192.168.1.10;2001:db8::10",
+				     "255.255.255.0;64", "192.168.1.1;2001:db8::1", "192.168.1.2"),
+			 HV_S_OK);
+	path = path_join(f->dir, "etc/NetworkManager/system-connections/hyperv-eth0.nmconnection");
+	text = read_whole_file(path, NULL);
+	assert_non_null(text);
+	assert_string_equal(text,
+			    "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+			    "[connection]\nid=hyperv-eth0\nuuid=9f8e7d6c-5b4a-3921-8070-6a5b4c3d2e1f\n"
+			    "type=ethernet\ninterface-name=eth0\nautoconnect=true\n"
+			    "\n[ethernet]\nmac-address=00:15:5D:01:02:03\n"
+			    "\n[ipv4]\nmethod=manual\naddress1=192.168.1.10/24\ngateway=192.168.1.1\n"
+			    "dns=192.168.1.2;\n"
+			    "\n[ipv6]\nmethod=manual\naddress1=2001:db8::10/64\ngateway=2001:db8::1\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(f->nm_calls, 1);
+	assert_string_equal(f->nm_keyfile, path);
+	assert_string_equal(f->nm_uuid, "9f8e7d6c-5b4a-3921-8070-6a5b4c3d2e1f");
+	assert_string_equal(f->nm_ifname, "eth0");
+	assert_int_equal(f->reload_calls, 0);
+	/* DHCP: both families automatic. */
+	assert_int_equal(set_ip_info(f, NIC_GUID, 1, "", "", "", ""), HV_S_OK);
+	free(text);
+	text = read_whole_file(path, NULL);
+	assert_non_null(strstr(text, "[ipv4]\nmethod=auto\n"));
+	assert_non_null(strstr(text, "[ipv6]\nmethod=auto\n"));
+	free(text);
+	free(path);
+}
+
+static void test_get_ip_info_dhcp_from_nm(void **state)
+{
+	struct fixture *f = *state;
+	struct hv_kvp_msg msg;
+
+	mkdir_p(f->dir, "run/NetworkManager");
+	handshake(f);
+	f->nm_dhcp_answer = 1;
+	assert_int_equal(get_ip_info(f, "00:15:5D:01:02:03", &msg), HV_S_OK);
+	assert_int_equal(msg.body.kvp_ip_val.dhcp_enabled, 1);
+	f->nm_dhcp_answer = 0;
+	assert_int_equal(get_ip_info(f, "00:15:5D:01:02:03", &msg), HV_S_OK);
+	assert_int_equal(msg.body.kvp_ip_val.dhcp_enabled, 0);
+	/* NetworkManager does not know the device: the files decide. */
+	mkdir_p(f->dir, "run/systemd/netif/leases");
+	write_rel(f->dir, "run/systemd/netif/leases/2", "ADDRESS=10.0.0.5\n");
+	f->nm_dhcp_answer = -1;
+	assert_int_equal(get_ip_info(f, "00:15:5D:01:02:03", &msg), HV_S_OK);
+	assert_int_equal(msg.body.kvp_ip_val.dhcp_enabled, 1);
+}
+
+/* A fake NetworkManager: root object, Settings, one device. */
+struct fake_nm {
+	char loaded[512];
+	char activated[3][128];
+	const char *dhcp4;
+};
+
+static int nm_get_device(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	const char *ifname;
+	int r = sd_bus_message_read(m, "s", &ifname);
+
+	(void)userdata;
+	if (r < 0)
+		return r;
+	if (strcmp(ifname, "eth0"))
+		return sd_bus_error_set(err, "org.freedesktop.NetworkManager.UnknownDevice", "no");
+	return sd_bus_reply_method_return(m, "o", "/org/freedesktop/NetworkManager/Devices/2");
+}
+
+static int nm_activate_connection(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct fake_nm *nm = userdata;
+	const char *a, *b, *c;
+	int r = sd_bus_message_read(m, "ooo", &a, &b, &c);
+
+	(void)err;
+	if (r < 0)
+		return r;
+	snprintf(nm->activated[0], 128, "%s", a);
+	snprintf(nm->activated[1], 128, "%s", b);
+	snprintf(nm->activated[2], 128, "%s", c);
+	return sd_bus_reply_method_return(m, "o", "/org/freedesktop/NetworkManager/ActiveConnection/1");
+}
+
+static int nm_load_connections(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	struct fake_nm *nm = userdata;
+	char **files = NULL;
+	int r = sd_bus_message_read_strv(m, &files);
+
+	(void)err;
+	if (r < 0)
+		return r;
+	snprintf(nm->loaded, sizeof(nm->loaded), "%s", files && files[0] ? files[0] : "");
+	for (char **p = files; p && *p; p++)
+		free(*p);
+	free(files);
+	return sd_bus_reply_method_return(m, "bas", 1, 0);
+}
+
+static int nm_get_by_uuid(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+	const char *uuid;
+	int r = sd_bus_message_read(m, "s", &uuid);
+
+	(void)userdata;
+	if (r < 0)
+		return r;
+	if (strcmp(uuid, "9f8e7d6c-5b4a-3921-8070-6a5b4c3d2e1f"))
+		return sd_bus_error_set(err, "org.freedesktop.NetworkManager.Settings.InvalidConnection", "no");
+	return sd_bus_reply_method_return(m, "o", "/org/freedesktop/NetworkManager/Settings/7");
+}
+
+static int nm_dhcp_prop(sd_bus *bus, const char *path, const char *interface, const char *property,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	struct fake_nm *nm = userdata;
+
+	(void)bus; (void)path; (void)interface; (void)error;
+	return sd_bus_message_append(reply, "o", !strcmp(property, "Dhcp4Config") ? nm->dhcp4 : "/");
+}
+
+static const sd_bus_vtable nm_root_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("GetDeviceByIpIface", "s", "o", nm_get_device, 0),
+	SD_BUS_METHOD("ActivateConnection", "ooo", "o", nm_activate_connection, 0),
+	SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable nm_settings_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("LoadConnections", "as", "bas", nm_load_connections, 0),
+	SD_BUS_METHOD("GetConnectionByUuid", "s", "o", nm_get_by_uuid, 0),
+	SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable nm_device_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Dhcp4Config", "o", nm_dhcp_prop, 0, 0),
+	SD_BUS_PROPERTY("Dhcp6Config", "o", nm_dhcp_prop, 0, 0),
+	SD_BUS_VTABLE_END
+};
+
+static void test_networkmanager_over_bus(void **state)
+{
+	static const struct fake_object objects[] = {
+		{ "/org/freedesktop/NetworkManager", "org.freedesktop.NetworkManager", nm_root_vtable },
+		{ "/org/freedesktop/NetworkManager/Settings",
+		  "org.freedesktop.NetworkManager.Settings", nm_settings_vtable },
+		{ "/org/freedesktop/NetworkManager/Devices/2",
+		  "org.freedesktop.NetworkManager.Device", nm_device_vtable },
+	};
+	struct fake_nm nm = { .dhcp4 = "/org/freedesktop/NetworkManager/DHCP4Config/3" };
+	struct fake_bus fb;
+
+	(void)state;
+	assert_int_equal(fake_bus_start_objects(&fb, objects, 3, &nm), 0);
+	assert_int_equal(kvp_nm_activate_on_bus(fb.client, "/etc/x/hyperv-eth0.nmconnection",
+						"9f8e7d6c-5b4a-3921-8070-6a5b4c3d2e1f", "eth0"), 0);
+	assert_string_equal(nm.loaded, "/etc/x/hyperv-eth0.nmconnection");
+	assert_string_equal(nm.activated[0], "/org/freedesktop/NetworkManager/Settings/7");
+	assert_string_equal(nm.activated[1], "/org/freedesktop/NetworkManager/Devices/2");
+	assert_string_equal(nm.activated[2], "/");
+	assert_int_equal(kvp_nm_activate_on_bus(fb.client, "/x", "00000000-0000-0000-0000-000000000000",
+						"eth0"), -1);
+	assert_int_equal(kvp_nm_dhcp_on_bus(fb.client, "eth0"), 1);
+	nm.dhcp4 = "/";
+	assert_int_equal(kvp_nm_dhcp_on_bus(fb.client, "eth0"), 0);
+	assert_int_equal(kvp_nm_dhcp_on_bus(fb.client, "eth9"), -1);
+	fake_bus_stop(&fb);
+}
+
 static void test_set_ip_info_dhcp(void **state)
 {
 	struct fixture *f = *state;
@@ -1248,6 +1464,9 @@ int main(void)
 		T(test_ip_info_capacity),
 		T(test_set_ip_info_networkd),
 		T(test_set_ip_info_ifcfg),
+		T(test_set_ip_info_networkmanager),
+		T(test_get_ip_info_dhcp_from_nm),
+		T(test_networkmanager_over_bus),
 		T(test_set_ip_info_dhcp),
 		T(test_set_ip_info_hostile),
 		T(test_set_ip_info_no_backend),
