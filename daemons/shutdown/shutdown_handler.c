@@ -208,9 +208,13 @@ int shutdown_serve_one(struct shutdown_daemon *d, int fd)
 		unsigned char raw[sizeof(struct hv_shutdown_msg) + 1];
 	} buf;
 	struct hv_shutdown_msg reply;
-	ssize_t len = device_read(fd, &buf, sizeof(buf));
+	ssize_t len;
 	int r;
 
+	/* Reap a finished hibernation helper (see shutdown_exec_perform). */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	len = device_read(fd, &buf, sizeof(buf));
 	if (len <= 0)
 		return -1;
 	r = shutdown_handle_message(d, &buf, (size_t)len, &reply);
