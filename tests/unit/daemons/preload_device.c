@@ -3,7 +3,7 @@
  * LD_PRELOAD shim for the differential test: lets an unmodified daemon
  * binary (the distribution's hv_kvp_daemon, or ours) talk to a fake device.
  *
- *   open("/dev/vmbus/hv_kvp")  -> a SOCK_SEQPACKET connection to
+ *   open("/dev/vmbus/hv_*")    -> a SOCK_SEQPACKET connection to
  *                                 $HVG_FAKE_DEVICE (message-per-read like
  *                                 the real character device)
  *   /var/lib/hyperv/...        -> $HVG_POOL_DIR/... (open, fopen, mkdir, access)
@@ -49,7 +49,7 @@ static const char *rewrite(const char *path, char *buf, size_t cap)
 
 static int is_device(const char *path)
 {
-	return !strcmp(path, "/dev/vmbus/hv_kvp");
+	return !strncmp(path, "/dev/vmbus/hv_", 14);
 }
 
 static int connect_device(void)
