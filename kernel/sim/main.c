@@ -4,18 +4,92 @@
  * are not Hyper-V.
  *
  * It registers the "sim" platform with hv_vmbus, which then connects to it
- * exactly as it would to Hyper-V. It refuses to load on real Hyper-V: there
- * the real host is the only one that may answer.
+ * exactly as it would to Hyper-V, and offers the devices of a default
+ * Generation 2 VM. It refuses to load on real Hyper-V: there the real
+ * host is the only one that may answer.
+ *
+ * Parameters:
+ *   devices=     comma-separated device types to offer at load (default:
+ *                a Generation 2 VM: nic,scsi,keyboard,mouse,shutdown,
+ *                timesync,heartbeat,kvp,vss,fcopy; "echo" adds the test
+ *                device; an empty string offers nothing)
+ *   max_version= the highest VMBus version accepted (default 5.3)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <hvg/platform.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "sim.h"
 
-static struct hvg_platform hvg_sim_platform = {
+static char *devices =
+	"nic,scsi,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy";
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices, "Device types offered at load, comma-separated");
+
+struct sim_host sim = {
+	.lock = __MUTEX_INITIALIZER(sim.lock),
+	.channels = LIST_HEAD_INIT(sim.channels),
+	.gpadls = LIST_HEAD_INIT(sim.gpadls),
+	.chan_lock = __SPIN_LOCK_UNLOCKED(sim.chan_lock),
+	.out_lock = __SPIN_LOCK_UNLOCKED(sim.out_lock),
+	.out_msgs = LIST_HEAD_INIT(sim.out_msgs),
+};
+
+static int sim_post_message(struct hvg_platform *p, u32 conn_id,
+			    const void *msg, u32 len)
+{
+	return sim_post_from_guest(conn_id, msg, len);
+}
+
+static void sim_signal_event(struct hvg_platform *p, u32 conn_id)
+{
+	sim_signal_from_guest(conn_id);
+}
+
+/* VP index = CPU number: the simplest mapping a host may present. */
+static u32 sim_vp_index(struct hvg_platform *p, unsigned int cpu)
+{
+	return cpu;
+}
+
+struct hvg_platform sim_platform = {
 	.name = "sim",
 	.owner = THIS_MODULE,
+	.post_message = sim_post_message,
+	.signal_event = sim_signal_event,
+	.vp_index = sim_vp_index,
 };
+
+static int sim_offer_defaults(void)
+{
+	char *list, *cur, *name;
+	int ret = 0;
+
+	list = kstrdup(devices, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while ((name = strsep(&cur, ",")) != NULL) {
+		const struct sim_device_type *type;
+
+		name = strim(name);
+		if (!*name)
+			continue;
+		type = sim_type_by_name(name);
+		if (!type) {
+			pr_err("unknown device type '%s' in devices=\n", name);
+			ret = -EINVAL;
+			break;
+		}
+		ret = sim_offer(type, 0, NULL);
+		if (ret < 0)
+			break;
+		ret = 0;
+	}
+	kfree(list);
+	return ret;
+}
 
 static int __init hvg_sim_init(void)
 {
@@ -25,16 +99,46 @@ static int __init hvg_sim_init(void)
 		pr_err("refusing to load on Hyper-V: the real host is present\n");
 		return -ENODEV;
 	}
-	ret = hvg_platform_register(&hvg_sim_platform);
+	sim_irq_init(&sim.msg_irq, sim_msg_irq);
+	sim.msg_wq = alloc_ordered_workqueue("hv_sim_msg", 0);
+	sim.chan_wq = alloc_workqueue("hv_sim_chan", WQ_UNBOUND, 0);
+	if (!sim.msg_wq || !sim.chan_wq) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	sim_debugfs_init();
+	ret = sim_offer_defaults();
 	if (ret)
-		return ret;
+		goto fail_offers;
+	ret = hvg_platform_register(&sim_platform);
+	if (ret)
+		goto fail_offers;
 	pr_info("simulated Hyper-V host ready\n");
 	return 0;
+
+fail_offers:
+	sim_host_stop();
+	sim_debugfs_exit();
+fail:
+	if (sim.msg_wq)
+		destroy_workqueue(sim.msg_wq);
+	if (sim.chan_wq)
+		destroy_workqueue(sim.chan_wq);
+	return ret;
 }
 
 static void __exit hvg_sim_exit(void)
 {
-	hvg_platform_unregister(&hvg_sim_platform);
+	/* The guest unloads first: it still talks to us while doing so. */
+	hvg_platform_unregister(&sim_platform);
+	flush_workqueue(sim.msg_wq);
+	sim_irq_sync(&sim.msg_irq);
+	sim_host_stop();
+	sim_debugfs_exit();
+	destroy_workqueue(sim.msg_wq);
+	destroy_workqueue(sim.chan_wq);
+	/* Messages the guest never took (it is gone) are dropped. */
+	sim_msg_irq(&sim.msg_irq);
 }
 
 module_init(hvg_sim_init);

@@ -69,12 +69,15 @@ static void hvg_bus_remove(struct device *dev)
 		hdrv->remove(to_hvg_device(dev));
 }
 
+static const struct attribute_group *hvg_dev_groups[];
+
 static struct bus_type hvg_bus = {
 	.name = "vmbus",
 	.match = hvg_bus_match,
 	.uevent = hvg_bus_uevent,
 	.probe = hvg_bus_probe,
 	.remove = hvg_bus_remove,
+	.dev_groups = hvg_dev_groups,
 };
 
 int __hvg_driver_register(struct hvg_driver *drv, struct module *owner,
@@ -93,6 +96,404 @@ void hvg_driver_unregister(struct hvg_driver *drv)
 	driver_unregister(&drv->driver);
 }
 EXPORT_SYMBOL_GPL(hvg_driver_unregister);
+
+/* ---- device attributes (Documentation/ABI/stable/sysfs-bus-vmbus) ---- */
+
+static struct hvg_channel *hvg_dev_channel(struct device *dev)
+{
+	return to_hvg_device(dev)->channel;
+}
+
+static ssize_t id_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", hvg_dev_channel(dev)->relid);
+}
+static DEVICE_ATTR_RO(id);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	/* Upstream prints its channel state enum: 1 offered, 3 opened. */
+	return sysfs_emit(buf, "%d\n",
+			  hvg_dev_channel(dev)->state == HVG_CH_OPEN ? 3 : 1);
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t class_id_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "{%pUl}\n", &to_hvg_device(dev)->class_id);
+}
+static DEVICE_ATTR_RO(class_id);
+
+static ssize_t device_id_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "{%pUl}\n", &to_hvg_device(dev)->instance_id);
+}
+static DEVICE_ATTR_RO(device_id);
+
+static ssize_t monitor_id_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", hvg_dev_channel(dev)->offer.monitorid);
+}
+static DEVICE_ATTR_RO(monitor_id);
+
+static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "vmbus:%*phN\n", (int)sizeof(guid_t),
+			  &to_hvg_device(dev)->class_id);
+}
+static DEVICE_ATTR_RO(modalias);
+
+static ssize_t numa_node_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  cpu_to_node(hvg_dev_channel(dev)->target_cpu));
+}
+static DEVICE_ATTR_RO(numa_node);
+
+static ssize_t vendor_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0x%x\n", to_hvg_device(dev)->vendor_id);
+}
+static DEVICE_ATTR_RO(vendor);
+
+static ssize_t device_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0x%x\n", to_hvg_device(dev)->device_id);
+}
+static DEVICE_ATTR_RO(device);
+
+static ssize_t channel_vp_mapping_show(struct device *dev,
+				       struct device_attribute *attr, char *buf)
+{
+	struct hvg_channel *ch = hvg_dev_channel(dev), *sc;
+	int n;
+
+	mutex_lock(&hvg_conn.channels_lock);
+	n = sysfs_emit(buf, "%u:%u\n", ch->relid, ch->target_cpu);
+	list_for_each_entry(sc, &ch->sub_channels, sub_node)
+		n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid, sc->target_cpu);
+	mutex_unlock(&hvg_conn.channels_lock);
+	return n;
+}
+static DEVICE_ATTR_RO(channel_vp_mapping);
+
+static ssize_t driver_override_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	int ret;
+
+	ret = driver_set_override(dev, &to_hvg_device(dev)->driver_override,
+				  buf, count);
+	return ret ? ret : count;
+}
+
+static ssize_t driver_override_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	ssize_t len;
+
+	device_lock(dev);
+	len = sysfs_emit(buf, "%s\n", to_hvg_device(dev)->driver_override ?: "");
+	device_unlock(dev);
+	return len;
+}
+static DEVICE_ATTR_RW(driver_override);
+
+/* in_* and out_*: the rings as seen now (absent while closed). */
+#define HVG_RING_ATTR(name, ring, expr)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct hvg_channel *ch = hvg_dev_channel(dev);			\
+	struct hvg_ring *r = &ch->ring;					\
+	ssize_t n = -EINVAL;						\
+									\
+	mutex_lock(&ch->lock);						\
+	if (ch->state == HVG_CH_OPEN)					\
+		n = sysfs_emit(buf, "%u\n", (u32)(expr));		\
+	mutex_unlock(&ch->lock);					\
+	return n;							\
+}									\
+static DEVICE_ATTR_RO(name)
+
+HVG_RING_ATTR(out_intr_mask, out, READ_ONCE(r->hdr->interrupt_mask));
+HVG_RING_ATTR(out_read_index, out, READ_ONCE(r->hdr->read_index));
+HVG_RING_ATTR(out_write_index, out, READ_ONCE(r->hdr->write_index));
+HVG_RING_ATTR(out_read_bytes_avail, out, hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(out_write_bytes_avail, out, r->size - hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(in_intr_mask, in, READ_ONCE(r->hdr->interrupt_mask));
+HVG_RING_ATTR(in_read_index, in, READ_ONCE(r->hdr->read_index));
+HVG_RING_ATTR(in_write_index, in, READ_ONCE(r->hdr->write_index));
+HVG_RING_ATTR(in_read_bytes_avail, in, hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(in_write_bytes_avail, in, r->size - hvg_ring_bytes_to_read(r));
+
+static struct attribute *hvg_dev_attrs[] = {
+	&dev_attr_id.attr,
+	&dev_attr_state.attr,
+	&dev_attr_class_id.attr,
+	&dev_attr_device_id.attr,
+	&dev_attr_monitor_id.attr,
+	&dev_attr_modalias.attr,
+	&dev_attr_numa_node.attr,
+	&dev_attr_vendor.attr,
+	&dev_attr_device.attr,
+	&dev_attr_channel_vp_mapping.attr,
+	&dev_attr_driver_override.attr,
+	&dev_attr_out_intr_mask.attr,
+	&dev_attr_out_read_index.attr,
+	&dev_attr_out_write_index.attr,
+	&dev_attr_out_read_bytes_avail.attr,
+	&dev_attr_out_write_bytes_avail.attr,
+	&dev_attr_in_intr_mask.attr,
+	&dev_attr_in_read_index.attr,
+	&dev_attr_in_write_index.attr,
+	&dev_attr_in_read_bytes_avail.attr,
+	&dev_attr_in_write_bytes_avail.attr,
+	NULL,
+};
+
+static const struct attribute_group hvg_dev_group = {
+	.attrs = hvg_dev_attrs,
+};
+
+static const struct attribute_group *hvg_dev_groups[] = {
+	&hvg_dev_group,
+	NULL,
+};
+
+/* ---- channels/<relid>/ ---- */
+
+struct hvg_chan_attr {
+	struct attribute attr;
+	ssize_t (*show)(struct hvg_channel *ch, char *buf);
+	ssize_t (*store)(struct hvg_channel *ch, const char *buf, size_t n);
+};
+
+#define to_hvg_channel(k) container_of(k, struct hvg_channel, kobj)
+
+static ssize_t hvg_chan_attr_show(struct kobject *kobj,
+				  struct attribute *attr, char *buf)
+{
+	struct hvg_chan_attr *a = container_of(attr, struct hvg_chan_attr, attr);
+
+	return a->show ? a->show(to_hvg_channel(kobj), buf) : -EIO;
+}
+
+static ssize_t hvg_chan_attr_store(struct kobject *kobj,
+				   struct attribute *attr, const char *buf,
+				   size_t n)
+{
+	struct hvg_chan_attr *a = container_of(attr, struct hvg_chan_attr, attr);
+
+	return a->store ? a->store(to_hvg_channel(kobj), buf, n) : -EIO;
+}
+
+static const struct sysfs_ops hvg_chan_sysfs_ops = {
+	.show = hvg_chan_attr_show,
+	.store = hvg_chan_attr_store,
+};
+
+static ssize_t chan_cpu_show(struct hvg_channel *ch, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", ch->target_cpu);
+}
+
+static ssize_t chan_cpu_store(struct hvg_channel *ch, const char *buf,
+			      size_t n)
+{
+	unsigned int cpu;
+	int ret;
+
+	if (kstrtouint(buf, 0, &cpu))
+		return -EINVAL;
+	ret = hvg_channel_retarget(ch, cpu);
+	return ret ? ret : n;
+}
+
+#define HVG_CHAN_SHOW(name, fmt, expr)					\
+static ssize_t chan_##name##_show(struct hvg_channel *ch, char *buf)	\
+{									\
+	return sysfs_emit(buf, fmt "\n", expr);				\
+}
+
+#define HVG_CHAN_RING_SHOW(name, expr)					\
+static ssize_t chan_##name##_show(struct hvg_channel *ch, char *buf)	\
+{									\
+	ssize_t n = -EINVAL;						\
+									\
+	mutex_lock(&ch->lock);						\
+	if (ch->state == HVG_CH_OPEN)					\
+		n = sysfs_emit(buf, "%u\n", (u32)(expr));		\
+	mutex_unlock(&ch->lock);					\
+	return n;							\
+}
+
+HVG_CHAN_RING_SHOW(in_mask, READ_ONCE(ch->in.hdr->interrupt_mask))
+HVG_CHAN_RING_SHOW(out_mask, READ_ONCE(ch->out.hdr->interrupt_mask))
+HVG_CHAN_RING_SHOW(read_avail, hvg_ring_bytes_to_read(&ch->in))
+HVG_CHAN_RING_SHOW(write_avail, ch->out.size - hvg_ring_bytes_to_read(&ch->out))
+HVG_CHAN_RING_SHOW(pending_sz, READ_ONCE(ch->out.hdr->pending_send_sz))
+HVG_CHAN_SHOW(events, "%llu", ch->events)
+HVG_CHAN_SHOW(interrupts, "%llu", ch->interrupts)
+HVG_CHAN_SHOW(subchannel_id, "%u", ch->sub_index)
+HVG_CHAN_SHOW(monitor_id, "%u", ch->offer.monitorid)
+HVG_CHAN_SHOW(out_full_total, "%llu", ch->out.full_events)
+
+#define HVG_CHAN_ATTR_RO(_name)						\
+static struct hvg_chan_attr chan_attr_##_name = {			\
+	.attr = { .name = #_name, .mode = 0444 },			\
+	.show = chan_##_name##_show,					\
+}
+
+static struct hvg_chan_attr chan_attr_cpu = {
+	.attr = { .name = "cpu", .mode = 0644 },
+	.show = chan_cpu_show,
+	.store = chan_cpu_store,
+};
+HVG_CHAN_ATTR_RO(in_mask);
+HVG_CHAN_ATTR_RO(out_mask);
+HVG_CHAN_ATTR_RO(read_avail);
+HVG_CHAN_ATTR_RO(write_avail);
+HVG_CHAN_ATTR_RO(pending_sz);
+HVG_CHAN_ATTR_RO(events);
+HVG_CHAN_ATTR_RO(interrupts);
+HVG_CHAN_ATTR_RO(subchannel_id);
+HVG_CHAN_ATTR_RO(monitor_id);
+HVG_CHAN_ATTR_RO(out_full_total);
+
+static struct attribute *hvg_chan_attrs[] = {
+	&chan_attr_cpu.attr,
+	&chan_attr_in_mask.attr,
+	&chan_attr_out_mask.attr,
+	&chan_attr_read_avail.attr,
+	&chan_attr_write_avail.attr,
+	&chan_attr_pending_sz.attr,
+	&chan_attr_events.attr,
+	&chan_attr_interrupts.attr,
+	&chan_attr_subchannel_id.attr,
+	&chan_attr_monitor_id.attr,
+	&chan_attr_out_full_total.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(hvg_chan);
+
+static void hvg_chan_kobj_release(struct kobject *kobj)
+{
+	/* The channel's memory is owned by hv_vmbus, not by the kobject. */
+}
+
+static const struct kobj_type hvg_chan_ktype = {
+	.sysfs_ops = &hvg_chan_sysfs_ops,
+	.default_groups = hvg_chan_groups,
+	.release = hvg_chan_kobj_release,
+};
+
+int hvg_channel_sysfs_add(struct hvg_channel *ch)
+{
+	struct hvg_device *hdev = ch->device;
+	int ret;
+
+	if (!hdev || !hdev->channels_kobj || ch->kobj_added)
+		return 0;
+	ret = kobject_init_and_add(&ch->kobj, (struct kobj_type *)&hvg_chan_ktype,
+				   hdev->channels_kobj, "%u", ch->relid);
+	if (ret) {
+		kobject_put(&ch->kobj);
+		return ret;
+	}
+	ch->kobj_added = true;
+	kobject_uevent(&ch->kobj, KOBJ_ADD);
+	return 0;
+}
+
+void hvg_channel_sysfs_del(struct hvg_channel *ch)
+{
+	if (!ch->kobj_added)
+		return;
+	ch->kobj_added = false;
+	kobject_put(&ch->kobj);
+}
+
+/* ---- devices ---- */
+
+/* Microsoft's PCI-style vendor id, shown as "vendor" (upstream). */
+#define HVG_VENDOR_MICROSOFT	0x1414
+
+static void hvg_device_release(struct device *dev)
+{
+	struct hvg_device *hdev = to_hvg_device(dev);
+
+	if (hdev->channel)
+		hvg_channel_free(hdev->channel);
+	kfree(hdev->driver_override);
+	kfree(hdev);
+}
+
+int hvg_device_add(struct hvg_channel *ch)
+{
+	struct hvg_device *hdev;
+	struct hvg_channel *sc;
+	int ret;
+
+	hdev = kzalloc(sizeof(*hdev), GFP_KERNEL);
+	if (!hdev)
+		return -ENOMEM;
+	hdev->class_id = ch->offer.offer.if_type;
+	hdev->instance_id = ch->offer.offer.if_instance;
+	hdev->vendor_id = HVG_VENDOR_MICROSOFT;
+	hdev->channel = ch;
+	hdev->dev.bus = &hvg_bus;
+	hdev->dev.release = hvg_device_release;
+	device_initialize(&hdev->dev);
+	/* Named by instance GUID, as upstream names vmbus devices. */
+	dev_set_name(&hdev->dev, "%pUl", &hdev->instance_id);
+	ch->device = hdev;
+
+	ret = device_add(&hdev->dev);
+	if (ret) {
+		ch->device = NULL;
+		hdev->channel = NULL;
+		put_device(&hdev->dev);
+		return ret;
+	}
+	hdev->channels_kobj = kobject_create_and_add("channels", &hdev->dev.kobj);
+	if (hdev->channels_kobj) {
+		mutex_lock(&hvg_conn.channels_lock);
+		hvg_channel_sysfs_add(ch);
+		list_for_each_entry(sc, &ch->sub_channels, sub_node) {
+			sc->device = hdev;
+			hvg_channel_sysfs_add(sc);
+		}
+		mutex_unlock(&hvg_conn.channels_lock);
+	}
+	return 0;
+}
+
+/* Unregister the device; the caller drops the last reference later. */
+void hvg_device_del(struct hvg_channel *ch)
+{
+	struct hvg_device *hdev = ch->device;
+	struct hvg_channel *sc;
+
+	device_del(&hdev->dev);
+	mutex_lock(&hvg_conn.channels_lock);
+	list_for_each_entry(sc, &ch->sub_channels, sub_node)
+		hvg_channel_sysfs_del(sc);
+	mutex_unlock(&hvg_conn.channels_lock);
+	hvg_channel_sysfs_del(ch);
+	kobject_put(hdev->channels_kobj);
+	hdev->channels_kobj = NULL;
+}
 
 int hvg_bus_init(void)
 {

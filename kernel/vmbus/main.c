@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hv_vmbus: module entry, platform registration.
+ * hv_vmbus: module entry, platform registration, UNLOAD on the way out.
  *
  * At load we register the vmbus bus type and wait for a platform: on
  * Hyper-V the hypercall/SynIC platform, elsewhere the simulated host
- * (hv_sim), which registers itself when it loads. Only one platform is
- * active at a time; it cannot be unloaded while registered, because its
- * module reference is held until it unregisters.
+ * (hv_sim), which registers itself when it loads. When one registers we
+ * connect to it (negotiate, request offers) from a worker; when it
+ * unregisters we remove every device and send UNLOAD. A platform module
+ * cannot go away while registered: unregistering is part of its exit.
+ *
+ * The host must hear UNLOAD before the guest's memory is reused, or it
+ * keeps writing into rings that now belong to someone else: on reboot and
+ * kexec (reboot notifier) and on panic (panic notifier; without waiting,
+ * as nothing may sleep there). drivers/hv/vmbus_drv.c does the same.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <hvg/platform.h>
+#include <linux/notifier.h>
+#include <linux/panic_notifier.h>
+#include <linux/reboot.h>
 #include <hv/version.h>
 #include "vmbus.h"
 
@@ -25,7 +34,6 @@ MODULE_PARM_DESC(max_version,
 		 "Highest VMBus protocol version to propose, encoded major << 16 | minor (0: newest known)");
 
 static DEFINE_MUTEX(hvg_platform_lock);
-static struct hvg_platform *hvg_active_platform;
 
 /**
  * hvg_running_on_hyperv() - is this machine a Hyper-V guest?
@@ -43,18 +51,31 @@ bool hvg_running_on_hyperv(void)
 }
 EXPORT_SYMBOL_GPL(hvg_running_on_hyperv);
 
+static void hvg_connect_work(struct work_struct *work)
+{
+	mutex_lock(&hvg_platform_lock);
+	if (hvg_conn.platform && !hvg_conn.connected)
+		hvg_connect(max_version);
+	mutex_unlock(&hvg_platform_lock);
+}
+
 int hvg_platform_register(struct hvg_platform *platform)
 {
 	int ret = 0;
 
+	if (!platform->post_message || !platform->signal_event ||
+	    !platform->vp_index)
+		return -EINVAL;
 	mutex_lock(&hvg_platform_lock);
-	if (hvg_active_platform) {
+	if (hvg_conn.platform) {
 		pr_err("platform %s refused: %s is already registered\n",
-		       platform->name, hvg_active_platform->name);
+		       platform->name, hvg_conn.platform->name);
 		ret = -EBUSY;
 	} else {
-		hvg_active_platform = platform;
+		hvg_conn.platform = platform;
+		WRITE_ONCE(hvg_conn.tearing_down, false);
 		pr_info("platform %s registered\n", platform->name);
+		queue_work(hvg_conn.dev_wq, &hvg_conn.connect_work);
 	}
 	mutex_unlock(&hvg_platform_lock);
 	return ret;
@@ -63,16 +84,43 @@ EXPORT_SYMBOL_GPL(hvg_platform_register);
 
 void hvg_platform_unregister(struct hvg_platform *platform)
 {
+	cancel_work_sync(&hvg_conn.connect_work);
 	mutex_lock(&hvg_platform_lock);
-	if (hvg_active_platform == platform) {
-		hvg_active_platform = NULL;
-		pr_info("platform %s unregistered\n", platform->name);
-	} else {
+	if (hvg_conn.platform != platform) {
+		mutex_unlock(&hvg_platform_lock);
 		WARN(1, "platform %s was not registered\n", platform->name);
+		return;
 	}
+	WRITE_ONCE(hvg_conn.tearing_down, true);
+	hvg_remove_all_channels();
+	hvg_disconnect();
+	hvg_conn.platform = NULL;
+	pr_info("platform %s unregistered\n", platform->name);
 	mutex_unlock(&hvg_platform_lock);
 }
 EXPORT_SYMBOL_GPL(hvg_platform_unregister);
+
+static int hvg_reboot_notify(struct notifier_block *nb, unsigned long code,
+			     void *unused)
+{
+	hvg_unload_atomic();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block hvg_reboot_nb = {
+	.notifier_call = hvg_reboot_notify,
+};
+
+static int hvg_panic_notify(struct notifier_block *nb, unsigned long code,
+			    void *unused)
+{
+	hvg_unload_atomic();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block hvg_panic_nb = {
+	.notifier_call = hvg_panic_notify,
+};
 
 static int __init hvg_vmbus_init(void)
 {
@@ -84,9 +132,18 @@ static int __init hvg_vmbus_init(void)
 		return -EINVAL;
 	}
 
-	ret = hvg_bus_init();
+	init_completion(&hvg_conn.all_offers);
+	INIT_WORK(&hvg_conn.connect_work, hvg_connect_work);
+	ret = hvg_channels_init();
 	if (ret)
 		return ret;
+	ret = hvg_bus_init();
+	if (ret) {
+		hvg_channels_exit();
+		return ret;
+	}
+	register_reboot_notifier(&hvg_reboot_nb);
+	atomic_notifier_chain_register(&panic_notifier_list, &hvg_panic_nb);
 
 	if (hvg_running_on_hyperv())
 		pr_info("running on Hyper-V, waiting for the hyperv platform\n");
@@ -97,7 +154,10 @@ static int __init hvg_vmbus_init(void)
 
 static void __exit hvg_vmbus_exit(void)
 {
+	atomic_notifier_chain_unregister(&panic_notifier_list, &hvg_panic_nb);
+	unregister_reboot_notifier(&hvg_reboot_nb);
 	hvg_bus_exit();
+	hvg_channels_exit();
 }
 
 module_init(hvg_vmbus_init);

@@ -4,8 +4,109 @@
 #define HVG_VMBUS_INTERNAL_H
 
 #include <linux/types.h>
+#include <linux/completion.h>
+#include <linux/interrupt.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <kunit/visibility.h>
+#include <hv/channel_msg.h>
+#include <hvg/ring.h>
+#include <hvg/vmbus.h>
+#include <hvg/platform.h>
 #include "compat.h"
+
+enum hvg_channel_state {
+	HVG_CH_OFFERED,
+	HVG_CH_OPEN,
+};
+
+struct hvg_channel {
+	struct hv_chmsg_offer offer;	/* validated copy of the offer */
+	u32 relid;
+	u32 conn_id;
+	u16 sub_index;
+	struct hvg_channel *primary;	/* NULL for a primary channel */
+	struct hvg_device *device;	/* the device of the primary */
+	struct list_head node;		/* in hvg_conn.channels */
+	struct list_head sub_channels;	/* of a primary */
+	struct list_head sub_node;
+
+	struct mutex lock;		/* open, close, retarget */
+	enum hvg_channel_state state;
+	bool rescinded;
+	bool registered;		/* device_add() done (primary) */
+	struct work_struct register_work;
+	struct work_struct rescind_work;
+
+	/* rings: one GPADL, outbound pages first */
+	struct page *ring_pages;
+	u32 ring_order;
+	u32 send_pages;
+	u32 gpadl;
+	struct hvg_ring out;
+	struct hvg_ring in;
+	spinlock_t out_lock;		/* writers of the outbound ring */
+	spinlock_t in_lock;		/* readers of the inbound ring */
+
+	hvg_channel_cb callback;
+	void *callback_ctx;
+	struct tasklet_struct tasklet;
+	unsigned int target_cpu;
+
+	struct xarray requests;		/* trans_id -> request context */
+	u32 next_request;
+
+	/* counters (sysfs channels/<relid>/) */
+	u64 interrupts;			/* host-to-guest events */
+	u64 events;			/* guest-to-host signals */
+	u64 intr_in_full;
+	u64 intr_out_empty;
+
+	struct kobject kobj;		/* channels/<relid> */
+	bool kobj_added;
+};
+
+/* A thread waiting for the host's answer to a channel message. */
+struct hvg_waiter {
+	struct list_head node;
+	u32 msgtype;			/* the response type awaited */
+	u32 key;			/* relid or gpadl it must carry */
+	bool any_key;
+	bool cancelled;			/* the channel went away */
+	struct completion done;
+	u8 msg[HV_MSG_PAYLOAD_MAX];
+	u32 len;
+	u32 relid;			/* channel, to cancel on rescind */
+};
+
+struct hvg_conn {
+	struct hvg_platform *platform;
+	u32 version;
+	u32 msg_conn_id;
+	bool connected;
+	bool tearing_down;		/* drop new offers and rescinds */
+
+	spinlock_t waiters_lock;
+	struct list_head waiters;
+
+	struct workqueue_struct *msg_wq;	/* ordered: offers, rescinds */
+	struct workqueue_struct *dev_wq;	/* device add/remove */
+	struct work_struct connect_work;
+
+	struct mutex channels_lock;
+	struct list_head channels;
+	struct hvg_channel __rcu *by_relid[HV_MAX_RELIDS];
+	struct completion all_offers;
+	atomic_t next_gpadl;
+
+	void *monitor_pages[2];
+};
+
+extern struct hvg_conn hvg_conn;
 
 /* version.c */
 u32 hvg_vmbus_version_at(u32 cap, unsigned int index);
@@ -13,8 +114,36 @@ bool hvg_vmbus_version_known(u32 version);
 int hvg_vmbus_version_check_cap(u32 cap);
 u32 hvg_vmbus_message_conn_id(u32 version);
 
+/* connection.c */
+int hvg_post(const void *msg, u32 len);
+void hvg_waiter_init(struct hvg_waiter *w, u32 msgtype, u32 key, u32 relid);
+int hvg_post_and_wait(const void *msg, u32 len, struct hvg_waiter *w,
+		      unsigned long timeout);
+void hvg_cancel_waiters(u32 relid);
+int hvg_connect(u32 max_version);
+void hvg_disconnect(void);
+void hvg_signal_host(struct hvg_channel *ch);
+void hvg_unload_atomic(void);
+
+/* channel.c */
+void hvg_channel_free(struct hvg_channel *ch);
+void hvg_handle_offer(const struct hv_chmsg_offer *offer);
+void hvg_handle_rescind(u32 relid);
+void hvg_remove_all_channels(void);
+int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu);
+int hvg_channels_init(void);
+void hvg_channels_exit(void);
+int hvg_validate_offer(const struct hv_chmsg_offer *offer);
+int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns,
+		    u32 npfns, u8 (*msgs)[HV_MSG_PAYLOAD_MAX],
+		    u32 *lens, u32 maxmsgs);
+
 /* bus.c */
 int hvg_bus_init(void);
 void hvg_bus_exit(void);
+int hvg_device_add(struct hvg_channel *ch);
+void hvg_device_del(struct hvg_channel *ch);
+int hvg_channel_sysfs_add(struct hvg_channel *ch);
+void hvg_channel_sysfs_del(struct hvg_channel *ch);
 
 #endif /* HVG_VMBUS_INTERNAL_H */

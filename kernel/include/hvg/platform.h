@@ -1,24 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The platform layer: how hv_vmbus reaches the host.
+ * The platform layer: how hv_vmbus reaches the host and how the host
+ * reaches hv_vmbus.
  *
  * Two implementations exist: "hyperv" (hypercalls and SynIC pages, on real
  * Hyper-V) and "sim" (the simulated host in kernel/sim, for machines that
  * are not Hyper-V). hv_vmbus talks to whichever registered, and everything
  * above this layer runs unchanged on both.
+ *
+ * Guest to host: post_message() is HvPostMessage (a channel message of at
+ * most HV_MSG_PAYLOAD_MAX bytes to a connection id) and signal_event() is
+ * HvSignalEvent (a channel's connection id).
+ * Host to guest: the platform calls hvg_vmbus_on_message() when a message
+ * arrives on the VMBus SINT and hvg_vmbus_on_channel_event() for each
+ * channel whose event flag it found set, both from interrupt context on
+ * the CPU the host targeted.
  */
 #ifndef HVG_PLATFORM_H
 #define HVG_PLATFORM_H
 
 #include <linux/module.h>
+#include <linux/types.h>
 
 struct hvg_platform {
 	const char *name;
 	struct module *owner;
+	int (*post_message)(struct hvg_platform *p, u32 conn_id,
+			    const void *msg, u32 len);
+	void (*signal_event)(struct hvg_platform *p, u32 conn_id);
+	/* The host's name for a CPU (its VP index). */
+	u32 (*vp_index)(struct hvg_platform *p, unsigned int cpu);
 };
 
 int hvg_platform_register(struct hvg_platform *platform);
 void hvg_platform_unregister(struct hvg_platform *platform);
 bool hvg_running_on_hyperv(void);
+
+void hvg_vmbus_on_message(const void *msg, u32 len);
+void hvg_vmbus_on_channel_event(u32 relid);
 
 #endif /* HVG_PLATFORM_H */

@@ -22,6 +22,9 @@
 #include <linux/device.h>
 #include <linux/mod_devicetable.h>
 #include <linux/uuid.h>
+#include <hv/ring.h>
+
+struct hvg_channel;
 
 struct hvg_device {
 	struct device dev;
@@ -30,6 +33,8 @@ struct hvg_device {
 	u16 vendor_id;
 	u16 device_id;
 	const char *driver_override;
+	struct hvg_channel *channel;	/* the primary channel */
+	struct kobject *channels_kobj;	/* sysfs channels/ */
 };
 
 #define to_hvg_device(d) container_of(d, struct hvg_device, dev)
@@ -50,5 +55,49 @@ int __hvg_driver_register(struct hvg_driver *drv, struct module *owner,
 #define hvg_driver_register(drv) \
 	__hvg_driver_register(drv, THIS_MODULE, KBUILD_MODNAME)
 void hvg_driver_unregister(struct hvg_driver *drv);
+
+/*
+ * Channels. A driver opens its device's primary channel in probe and
+ * closes it in remove. The callback runs in softirq context on the
+ * channel's target CPU when the host has written to the inbound ring; it
+ * drains the ring with hvg_channel_recv().
+ */
+typedef void (*hvg_channel_cb)(void *ctx);
+
+int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
+		     u32 recv_ring_bytes, const void *userdata, u32 userlen,
+		     hvg_channel_cb cb, void *ctx);
+void hvg_channel_close(struct hvg_channel *ch);
+bool hvg_channel_rescinded(const struct hvg_channel *ch);
+u32 hvg_channel_relid(const struct hvg_channel *ch);
+
+/* In-band data: a descriptor of @type, then @len bytes of @data. */
+int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
+		     u64 trans_id, enum hv_pkt_type type, u16 flags);
+/* GPA direct: @count page ranges (struct hv_page_buffer), then @data. */
+int hvg_channel_send_pages(struct hvg_channel *ch,
+			   const struct hv_page_buffer *pb, u32 count,
+			   const void *data, u32 len, u64 trans_id);
+/* One multi-page range (@range_bytes of struct hv_mpb_range), then @data. */
+int hvg_channel_send_mpb(struct hvg_channel *ch,
+			 const struct hv_mpb_range *range, u32 range_bytes,
+			 const void *data, u32 len, u64 trans_id);
+
+/*
+ * Copy the next inbound packet, descriptor included, into @buf. Returns
+ * its length, -EAGAIN when none is waiting, -ENOBUFS (with *@needed) when
+ * @buf is too small, -EIO when the ring is corrupt.
+ */
+int hvg_channel_recv(struct hvg_channel *ch, void *buf, u32 buflen,
+		     u32 *needed);
+
+/*
+ * Requests whose completion the host echoes by transaction id. The ids
+ * are ours: a completion carrying an id we did not hand out, or one
+ * already completed, is refused (the host is untrusted).
+ */
+int hvg_channel_send_request(struct hvg_channel *ch, const void *data,
+			     u32 len, void *request_ctx);
+void *hvg_channel_complete(struct hvg_channel *ch, u64 trans_id);
 
 #endif /* HVG_VMBUS_H */

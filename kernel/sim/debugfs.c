@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv_sim's control panel, /sys/kernel/debug/hv_sim/:
+ *   offer        write a device type name ("echo", "nic", ...): offer one
+ *   rescind      write a relid: rescind that channel
+ *   violations   guest protocol errors seen (tests expect 0)
+ *   version      the protocol version agreed (major << 16 | minor)
+ *   messages_in, messages_out   channel messages each way
+ *   channels/<relid>/  type, signals (guest to host), interrupts (host to
+ *                guest), bytes_in, bytes_out, packets_in, packets_out, cpu
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+#include "sim.h"
+
+static struct dentry *sim_chan_dir;
+
+static ssize_t sim_offer_write(struct file *f, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	const struct sim_device_type *type;
+	char name[32];
+	int ret;
+
+	if (len >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, len))
+		return -EFAULT;
+	name[len] = 0;
+	strim(name);
+	type = sim_type_by_name(strim(name));
+	if (!type)
+		return -EINVAL;
+	ret = sim_offer(type, 0, NULL);
+	return ret < 0 ? ret : len;
+}
+
+static const struct file_operations sim_offer_fops = {
+	.owner = THIS_MODULE,
+	.write = sim_offer_write,
+};
+
+static ssize_t sim_rescind_write(struct file *f, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	u32 relid;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, len, 0, &relid);
+	if (ret)
+		return ret;
+	ret = sim_rescind(relid);
+	return ret ? ret : len;
+}
+
+static const struct file_operations sim_rescind_fops = {
+	.owner = THIS_MODULE,
+	.write = sim_rescind_write,
+};
+
+static int sim_type_show(struct seq_file *s, void *unused)
+{
+	struct sim_channel *ch = s->private;
+
+	seq_printf(s, "%s\n", ch->type->name);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_type);
+
+static int sim_u64_atomic_get(void *data, u64 *val)
+{
+	*val = atomic64_read(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(sim_atomic_fops, sim_u64_atomic_get, NULL, "%llu\n");
+
+void sim_debugfs_channel(struct sim_channel *ch)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%u", ch->relid);
+	ch->dir = debugfs_create_dir(name, sim_chan_dir);
+	debugfs_create_file("type", 0444, ch->dir, ch, &sim_type_fops);
+	debugfs_create_file("signals", 0444, ch->dir, &ch->signals,
+			    &sim_atomic_fops);
+	debugfs_create_file("interrupts", 0444, ch->dir, &ch->interrupts,
+			    &sim_atomic_fops);
+	debugfs_create_u64("bytes_in", 0444, ch->dir, &ch->bytes_in);
+	debugfs_create_u64("bytes_out", 0444, ch->dir, &ch->bytes_out);
+	debugfs_create_u64("packets_in", 0444, ch->dir, &ch->packets_in);
+	debugfs_create_u64("packets_out", 0444, ch->dir, &ch->packets_out);
+	debugfs_create_u32("cpu", 0444, ch->dir, &ch->target_cpu);
+}
+
+void sim_debugfs_init(void)
+{
+	sim.debugfs = debugfs_create_dir("hv_sim", NULL);
+	sim_chan_dir = debugfs_create_dir("channels", sim.debugfs);
+	debugfs_create_file("offer", 0200, sim.debugfs, NULL, &sim_offer_fops);
+	debugfs_create_file("rescind", 0200, sim.debugfs, NULL,
+			    &sim_rescind_fops);
+	debugfs_create_u64("violations", 0444, sim.debugfs, &sim.violations);
+	debugfs_create_u32("version", 0444, sim.debugfs, &sim.version);
+	debugfs_create_file("messages_in", 0444, sim.debugfs, &sim.msgs_in,
+			    &sim_atomic_fops);
+	debugfs_create_file("messages_out", 0444, sim.debugfs, &sim.msgs_out,
+			    &sim_atomic_fops);
+}
+
+void sim_debugfs_exit(void)
+{
+	debugfs_remove_recursive(sim.debugfs);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The echo device (test only): every packet the guest sends comes back
+ * unchanged, descriptor and all. It exercises the ring machinery from the
+ * host side with the host's rules: read while masked, unmask and look
+ * again, reply without signalling a guest that is already busy, and when
+ * the guest's inbound ring is full, ask for space with pending_send_sz
+ * and wait for its signal.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/uio.h>
+#include <hv/classes.h>
+#include "sim.h"
+
+#define SIM_ECHO_BUF	(PAGE_SIZE * 4)
+
+/* Returns false when the guest's ring is full: try again on its signal. */
+static bool sim_echo_reply(struct sim_channel *ch, void *pkt, u32 len)
+{
+	struct kvec kv = { .iov_base = pkt, .iov_len = len };
+	bool signal;
+	int ret;
+
+	ret = hvg_ring_write(&ch->in, &kv, 1, true, &signal);
+	if (ret == -EAGAIN)
+		return false;
+	if (ret) {
+		pr_err_ratelimited("echo relid %u: reply failed: %d\n",
+				   ch->relid, ret);
+		return true;
+	}
+	ch->bytes_out += len;
+	ch->packets_out++;
+	if (signal)
+		sim_interrupt_guest(ch);
+	return true;
+}
+
+static void sim_echo_process(struct sim_channel *ch)
+{
+	u32 needed = 0;
+	bool signal;
+	int len;
+
+	if (ch->stalled_len) {
+		if (!sim_echo_reply(ch, ch->stalled, ch->stalled_len))
+			return;
+		ch->stalled_len = 0;
+	}
+	for (;;) {
+		hvg_ring_mask(&ch->out);
+		for (;;) {
+			len = hvg_ring_read(&ch->out, ch->buf, SIM_ECHO_BUF,
+					    &needed, &signal);
+			if (len < 0)
+				break;
+			/* We freed the space a waiting guest asked for. */
+			if (signal)
+				sim_interrupt_guest(ch);
+			ch->bytes_in += len;
+			ch->packets_in++;
+			if (!sim_echo_reply(ch, ch->buf, len)) {
+				memcpy(ch->stalled, ch->buf, len);
+				ch->stalled_len = len;
+				/*
+				 * Stay masked: we cannot take more until the
+				 * guest makes room and signals us.
+				 */
+				hvg_ring_unmask(&ch->out);
+				return;
+			}
+		}
+		if (len == -EIO || len == -ENOBUFS) {
+			pr_err_ratelimited("echo relid %u: bad packet from the guest (%d)\n",
+					   ch->relid, len);
+			sim_violation("echo relid %u: unreadable packet", ch->relid);
+			hvg_ring_unmask(&ch->out);
+			return;
+		}
+		if (!hvg_ring_unmask(&ch->out))
+			return;
+	}
+}
+
+const struct sim_device_type sim_echo_type = {
+	.name = "echo",
+	.class_id = HV_CLASS_ECHO,
+	.process = sim_echo_process,
+};
+
+/*
+ * Devices of a default Generation 2 VM. Until their host protocols exist
+ * here they accept open/close and ignore packets, so the guest sees the
+ * same bus as on Hyper-V and their drivers can be added one by one.
+ */
+static const struct sim_device_type sim_types[] = {
+	{ .name = "nic", .class_id = HV_CLASS_NIC },
+	{ .name = "scsi", .class_id = HV_CLASS_SCSI },
+	{ .name = "keyboard", .class_id = HV_CLASS_KEYBOARD },
+	{ .name = "mouse", .class_id = HV_CLASS_MOUSE },
+	{ .name = "shutdown", .class_id = HV_CLASS_SHUTDOWN },
+	{ .name = "timesync", .class_id = HV_CLASS_TIMESYNC },
+	{ .name = "heartbeat", .class_id = HV_CLASS_HEARTBEAT },
+	{ .name = "kvp", .class_id = HV_CLASS_KVP },
+	{ .name = "vss", .class_id = HV_CLASS_VSS },
+	{ .name = "fcopy", .class_id = HV_CLASS_FCOPY },
+	{ .name = "ide", .class_id = HV_CLASS_IDE },
+};
+
+const struct sim_device_type *sim_type_by_name(const char *name)
+{
+	unsigned int i;
+
+	if (!strcmp(name, sim_echo_type.name))
+		return &sim_echo_type;
+	for (i = 0; i < ARRAY_SIZE(sim_types); i++)
+		if (!strcmp(name, sim_types[i].name))
+			return &sim_types[i];
+	return NULL;
+}

@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host end of VMBus: INITIATE_CONTACT, offers, GPADLs, open/close,
+ * rescind, MODIFYCHANNEL and UNLOAD, as a Hyper-V host answers them.
+ *
+ * Messages from the guest are copied and handled in order on one ordered
+ * workqueue, the way a host's VMBus server works through its queue.
+ * Messages to the guest are queued and delivered from an IPI, so the
+ * guest receives them in interrupt context as it would from the SynIC.
+ *
+ * Host behaviour follows the protocol as drivers/hv/connection.c,
+ * channel.c and channel_mgmt.c expect it. Where the guest breaks a rule
+ * (wrong connection id, a malformed GPADL, an unknown relid), the host
+ * counts a violation (debugfs "violations") so tests can insist on zero.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <hv/version.h>
+#include "sim.h"
+
+/* The connection id we hand out from 5.0 on (any value the host likes). */
+#define SIM_MSG_CONN_ID		0x1b
+/* Channel connection ids: relid plus this, as a host numbers its ports. */
+#define SIM_CHANNEL_CONN_BASE	0x100
+
+static unsigned int max_version = HV_VMBUS_VERSION_WIN10_V5_3;
+module_param(max_version, uint, 0444);
+MODULE_PARM_DESC(max_version,
+		 "Highest VMBus version the simulated host accepts (major << 16 | minor)");
+
+struct sim_msg {
+	struct list_head node;
+	struct work_struct work;
+	u32 conn_id;
+	u32 len;
+	u8 data[HV_MSG_PAYLOAD_MAX];
+};
+
+void sim_violation(const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err_ratelimited("guest protocol violation: %pV\n", &vaf);
+	va_end(args);
+	sim.violations++;
+}
+
+static bool sim_version_known(u32 v)
+{
+	switch (v) {
+	case HV_VMBUS_VERSION_WIN8:
+	case HV_VMBUS_VERSION_WIN8_1:
+	case HV_VMBUS_VERSION_WIN10:
+	case HV_VMBUS_VERSION_WIN10_V4_1:
+	case HV_VMBUS_VERSION_WIN10_V5:
+	case HV_VMBUS_VERSION_WIN10_V5_1:
+	case HV_VMBUS_VERSION_WIN10_V5_2:
+	case HV_VMBUS_VERSION_WIN10_V5_3:
+		return true;
+	}
+	return false;
+}
+
+/* ---- simulated interrupts ---- */
+
+static void sim_irq_fire(void *info)
+{
+	struct sim_irq *si = info;
+
+	/* The csd is free again already (async IPIs unlock before the call). */
+	atomic_set(&si->pending, 0);
+	si->fn(si);
+}
+
+void sim_irq_init(struct sim_irq *si, void (*fn)(struct sim_irq *si))
+{
+	INIT_CSD(&si->csd, sim_irq_fire, si);
+	atomic_set(&si->pending, 0);
+	si->fn = fn;
+}
+
+void sim_irq_raise(struct sim_irq *si, unsigned int cpu)
+{
+	if (atomic_xchg(&si->pending, 1))
+		return;
+	if (!cpu_online(cpu))
+		cpu = cpumask_first(cpu_online_mask);
+	if (smp_call_function_single_async(cpu, &si->csd))
+		atomic_set(&si->pending, 0);
+}
+
+/* Wait until no handler of @si is pending or running. */
+void sim_irq_sync(struct sim_irq *si)
+{
+	while (atomic_read(&si->pending))
+		cpu_relax();
+	/* Handlers run with interrupts off: a grace period outlasts them. */
+	synchronize_rcu();
+}
+
+/* ---- to the guest ---- */
+
+void sim_msg_irq(struct sim_irq *si)
+{
+	struct sim_msg *m;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&sim.out_lock, flags);
+		m = list_first_entry_or_null(&sim.out_msgs, struct sim_msg, node);
+		if (m)
+			list_del(&m->node);
+		spin_unlock_irqrestore(&sim.out_lock, flags);
+		if (!m)
+			return;
+		hvg_vmbus_on_message(m->data, m->len);
+		kfree(m);
+	}
+}
+
+void sim_send_to_guest(const void *msg, u32 len)
+{
+	struct sim_msg *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	unsigned long flags;
+
+	if (WARN_ON(!m || len > HV_MSG_PAYLOAD_MAX)) {
+		kfree(m);
+		return;
+	}
+	memcpy(m->data, msg, len);
+	m->len = len;
+	spin_lock_irqsave(&sim.out_lock, flags);
+	list_add_tail(&m->node, &sim.out_msgs);
+	spin_unlock_irqrestore(&sim.out_lock, flags);
+	atomic64_inc(&sim.msgs_out);
+	/* Messages go to the VP named in INITIATE_CONTACT: CPU 0 here. */
+	sim_irq_raise(&sim.msg_irq, cpumask_first(cpu_online_mask));
+}
+
+static void sim_chan_irq(struct sim_irq *si)
+{
+	struct sim_channel *ch = container_of(si, struct sim_channel, irq);
+
+	hvg_vmbus_on_channel_event(ch->relid);
+}
+
+void sim_interrupt_guest(struct sim_channel *ch)
+{
+	atomic64_inc(&ch->interrupts);
+	sim_irq_raise(&ch->irq, ch->target_cpu);
+}
+
+/* ---- channel bookkeeping ---- */
+
+static struct sim_channel *sim_find_relid(u32 relid)
+{
+	struct sim_channel *ch;
+
+	list_for_each_entry(ch, &sim.channels, node)
+		if (ch->relid == relid)
+			return ch;
+	return NULL;
+}
+
+static struct sim_gpadl *sim_find_gpadl(u32 handle)
+{
+	struct sim_gpadl *g;
+
+	list_for_each_entry(g, &sim.gpadls, node)
+		if (g->handle == handle)
+			return g;
+	return NULL;
+}
+
+static void sim_chan_work(struct work_struct *work)
+{
+	struct sim_channel *ch = container_of(work, struct sim_channel, work);
+
+	if (READ_ONCE(ch->open) && !READ_ONCE(ch->rescinded) && ch->type->process)
+		ch->type->process(ch);
+}
+
+static void sim_send_offer(struct sim_channel *ch)
+{
+	struct hv_chmsg_offer o = {};
+
+	o.header.msgtype = HV_CHMSG_OFFERCHANNEL;
+	o.offer.if_type = ch->type->class_id;
+	o.offer.if_instance = ch->instance;
+	o.offer.sub_channel_index = ch->sub_index;
+	o.child_relid = ch->relid;
+	o.connection_id = ch->conn_id;
+	/* Interrupts by event flags, not monitor pages (Win8+ allows it). */
+	o.monitor_allocated = 0;
+	sim_send_to_guest(&o, sizeof(o));
+}
+
+int sim_offer(const struct sim_device_type *type, u16 sub_index,
+	      const guid_t *instance)
+{
+	struct sim_channel *ch;
+	unsigned long flags;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+	if (!ch)
+		return -ENOMEM;
+	ch->buf = kmalloc(PAGE_SIZE * 4, GFP_KERNEL);
+	ch->stalled = kmalloc(PAGE_SIZE * 4, GFP_KERNEL);
+	if (!ch->buf || !ch->stalled) {
+		kfree(ch->buf);
+		kfree(ch->stalled);
+		kfree(ch);
+		return -ENOMEM;
+	}
+	ch->type = type;
+	ch->sub_index = sub_index;
+	if (instance)
+		ch->instance = *instance;
+	else
+		guid_gen(&ch->instance);
+	INIT_WORK(&ch->work, sim_chan_work);
+	sim_irq_init(&ch->irq, sim_chan_irq);
+
+	mutex_lock(&sim.lock);
+	/* relids start at 1 and wrap below the event-flags limit */
+	do {
+		sim.next_relid = sim.next_relid % (HV_MAX_RELIDS - 1) + 1;
+	} while (sim_find_relid(sim.next_relid));
+	ch->relid = sim.next_relid;
+	ch->conn_id = SIM_CHANNEL_CONN_BASE + ch->relid;
+	spin_lock_irqsave(&sim.chan_lock, flags);
+	list_add_tail(&ch->node, &sim.channels);
+	spin_unlock_irqrestore(&sim.chan_lock, flags);
+	sim_debugfs_channel(ch);
+	if (sim.connected)
+		sim_send_offer(ch);
+	mutex_unlock(&sim.lock);
+	return ch->relid;
+}
+
+static void sim_close_rings(struct sim_channel *ch)
+{
+	WRITE_ONCE(ch->open, false);
+	cancel_work_sync(&ch->work);
+	sim_irq_sync(&ch->irq);
+	hvg_ring_unmap(&ch->out);
+	hvg_ring_unmap(&ch->in);
+	ch->stalled_len = 0;
+	if (ch->gpadl)
+		ch->gpadl->in_use = false;
+	ch->gpadl = NULL;
+}
+
+static void sim_free_channel(struct sim_channel *ch)
+{
+	unsigned long flags;
+
+	sim_close_rings(ch);
+	spin_lock_irqsave(&sim.chan_lock, flags);
+	list_del(&ch->node);
+	spin_unlock_irqrestore(&sim.chan_lock, flags);
+	debugfs_remove_recursive(ch->dir);
+	kfree(ch->buf);
+	kfree(ch->stalled);
+	kfree(ch);
+}
+
+int sim_rescind(u32 relid)
+{
+	struct hv_chmsg_rescind msg = {
+		.header.msgtype = HV_CHMSG_RESCIND_CHANNELOFFER,
+		.child_relid = relid,
+	};
+	struct sim_channel *ch;
+	int ret = 0;
+
+	mutex_lock(&sim.lock);
+	ch = sim_find_relid(relid);
+	if (!ch || ch->rescinded) {
+		ret = -ENOENT;
+		goto out;
+	}
+	/* The host stops touching the rings before it says so. */
+	ch->rescinded = true;
+	WRITE_ONCE(ch->open, false);
+	cancel_work_sync(&ch->work);
+	sim_irq_sync(&ch->irq);
+	if (sim.connected)
+		sim_send_to_guest(&msg, sizeof(msg));
+	else
+		sim_free_channel(ch);
+out:
+	mutex_unlock(&sim.lock);
+	return ret;
+}
+
+/* ---- from the guest ---- */
+
+static void sim_handle_contact(struct sim_msg *m)
+{
+	struct hv_chmsg_initiate_contact *c = (void *)m->data;
+	struct hv_chmsg_version_response r = {
+		.header.msgtype = HV_CHMSG_VERSION_RESPONSE,
+	};
+	u32 v = c->vmbus_version_requested;
+	u32 want_conn = v >= HV_VMBUS_VERSION_WIN10_V5 ?
+			HV_VMBUS_MESSAGE_CONNECTION_ID_4 :
+			HV_VMBUS_MESSAGE_CONNECTION_ID;
+
+	if (m->conn_id != want_conn)
+		sim_violation("INITIATE_CONTACT %#x on connection id %u, not %u",
+			      v, m->conn_id, want_conn);
+	if (v < HV_VMBUS_VERSION_WIN10_V5 &&
+	    (!c->monitor_page1 || !c->monitor_page2))
+		sim_violation("INITIATE_CONTACT without monitor pages");
+	if (v >= HV_VMBUS_VERSION_WIN10_V5 &&
+	    (c->interrupt_page_or_sint & 0xff) != HV_VMBUS_MESSAGE_SINT)
+		sim_violation("INITIATE_CONTACT names SINT %llu",
+			      c->interrupt_page_or_sint & 0xff);
+
+	if (sim_version_known(v) && v <= max_version && !sim.connected) {
+		r.version_supported = 1;
+		sim.version = v;
+		sim.connected = true;
+		if (v >= HV_VMBUS_VERSION_WIN10_V5)
+			r.msg_conn_id = SIM_MSG_CONN_ID;
+		pr_info("guest connected with protocol %u.%u\n",
+			HV_VMBUS_VERSION_MAJOR(v), HV_VMBUS_VERSION_MINOR(v));
+	}
+	sim_send_to_guest(&r, sizeof(r));
+}
+
+static void sim_handle_request_offers(void)
+{
+	struct hv_chmsg_header done = {
+		.msgtype = HV_CHMSG_ALLOFFERS_DELIVERED,
+	};
+	struct sim_channel *ch;
+
+	list_for_each_entry(ch, &sim.channels, node)
+		if (!ch->rescinded)
+			sim_send_offer(ch);
+	sim_send_to_guest(&done, sizeof(done));
+}
+
+static void sim_gpadl_created(struct sim_gpadl *g, u32 status)
+{
+	struct hv_chmsg_gpadl_created r = {
+		.header.msgtype = HV_CHMSG_GPADL_CREATED,
+		.child_relid = g->relid,
+		.gpadl = g->handle,
+		.creation_status = status,
+	};
+	u32 i;
+
+	if (!status) {
+		/* Every page must be real guest memory. */
+		for (i = 0; i < g->npfns; i++) {
+			if (!pfn_valid(g->pfns[i])) {
+				sim_violation("GPADL %u: PFN %#llx is not RAM",
+					      g->handle, g->pfns[i]);
+				r.creation_status = 0xc0000001;
+				break;
+			}
+		}
+	}
+	sim_send_to_guest(&r, sizeof(r));
+	if (r.creation_status) {
+		list_del(&g->node);
+		kfree(g->pfns);
+		kfree(g);
+	}
+}
+
+static void sim_handle_gpadl_header(struct sim_msg *m)
+{
+	struct hv_chmsg_gpadl_header *h = (void *)m->data;
+	struct sim_gpadl *g;
+	u32 npfns, inmsg;
+
+	if (h->rangecount != 1 || m->len < sizeof(*h) + sizeof(h->range[0])) {
+		sim_violation("GPADL header with %u ranges", h->rangecount);
+		return;
+	}
+	if (h->range[0].byte_offset >= PAGE_SIZE || !h->range[0].byte_count) {
+		sim_violation("GPADL %u: range offset %u count %u", h->gpadl,
+			      h->range[0].byte_offset, h->range[0].byte_count);
+		return;
+	}
+	npfns = DIV_ROUND_UP(h->range[0].byte_offset + (u64)h->range[0].byte_count,
+			     PAGE_SIZE);
+	if (h->range_buflen != sizeof(struct hv_gpa_range) + npfns * sizeof(u64)) {
+		sim_violation("GPADL %u: range_buflen %u for %u pages", h->gpadl,
+			      h->range_buflen, npfns);
+		return;
+	}
+	if (sim_find_gpadl(h->gpadl) || !sim_find_relid(h->child_relid)) {
+		sim_violation("GPADL %u for relid %u: duplicate or unknown",
+			      h->gpadl, h->child_relid);
+		return;
+	}
+	inmsg = (m->len - sizeof(*h) - sizeof(struct hv_gpa_range)) / sizeof(u64);
+	if (inmsg > npfns || (inmsg < npfns && inmsg < HV_GPADL_HEADER_PFNS)) {
+		sim_violation("GPADL %u: header carries %u of %u PFNs",
+			      h->gpadl, inmsg, npfns);
+		return;
+	}
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return;
+	g->pfns = kcalloc(npfns, sizeof(u64), GFP_KERNEL);
+	if (!g->pfns) {
+		kfree(g);
+		return;
+	}
+	g->handle = h->gpadl;
+	g->relid = h->child_relid;
+	g->npfns = npfns;
+	memcpy(g->pfns, h->range[0].pfn_array, inmsg * sizeof(u64));
+	g->received = inmsg;
+	g->next_msgnumber = 1;
+	list_add_tail(&g->node, &sim.gpadls);
+	if (g->received == g->npfns)
+		sim_gpadl_created(g, 0);
+}
+
+static void sim_handle_gpadl_body(struct sim_msg *m)
+{
+	struct hv_chmsg_gpadl_body *b = (void *)m->data;
+	struct sim_gpadl *g = sim_find_gpadl(b->gpadl);
+	u32 n = (m->len - sizeof(*b)) / sizeof(u64);
+
+	if (!g || g->received == g->npfns) {
+		sim_violation("GPADL body for unknown or complete GPADL %u",
+			      b->gpadl);
+		return;
+	}
+	if (b->msgnumber != g->next_msgnumber || !n ||
+	    n > g->npfns - g->received) {
+		sim_violation("GPADL %u: body %u with %u PFNs (%u of %u so far)",
+			      b->gpadl, b->msgnumber, n, g->received, g->npfns);
+		sim_gpadl_created(g, 0xc000000d);
+		return;
+	}
+	memcpy(g->pfns + g->received, b->pfn, n * sizeof(u64));
+	g->received += n;
+	g->next_msgnumber++;
+	if (g->received == g->npfns)
+		sim_gpadl_created(g, 0);
+}
+
+static int sim_map_ring(struct hvg_ring *ring, const u64 *pfns, u32 n)
+{
+	struct page **pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
+	u32 i;
+	int ret;
+
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		pages[i] = pfn_to_page(pfns[i]);
+	ret = hvg_ring_map(ring, pages, n);
+	kfree(pages);
+	return ret;
+}
+
+static void sim_handle_open(struct sim_msg *m)
+{
+	struct hv_chmsg_open *o = (void *)m->data;
+	struct hv_chmsg_open_result r = {
+		.header.msgtype = HV_CHMSG_OPENCHANNEL_RESULT,
+		.child_relid = o->child_relid,
+		.openid = o->openid,
+	};
+	struct sim_channel *ch = sim_find_relid(o->child_relid);
+	struct sim_gpadl *g = sim_find_gpadl(o->ringbuffer_gpadl);
+	u32 off = o->downstream_ring_page_offset;
+
+	if (!ch || ch->rescinded || ch->open) {
+		sim_violation("OPENCHANNEL for relid %u: unknown, rescinded or open",
+			      o->child_relid);
+		r.status = 0xc0000001;
+		goto reply;
+	}
+	if (!g || g->relid != ch->relid || g->received != g->npfns ||
+	    g->in_use) {
+		sim_violation("OPENCHANNEL relid %u: bad GPADL %u", ch->relid,
+			      o->ringbuffer_gpadl);
+		r.status = 0xc0000001;
+		goto reply;
+	}
+	/* Each ring needs its header page and at least one data page. */
+	if (off < 2 || off > g->npfns - 2) {
+		sim_violation("OPENCHANNEL relid %u: ring split at page %u of %u",
+			      ch->relid, off, g->npfns);
+		r.status = 0xc000000d;
+		goto reply;
+	}
+	if (o->target_vp >= nr_cpu_ids || !cpu_online(o->target_vp)) {
+		sim_violation("OPENCHANNEL relid %u: target VP %u", ch->relid,
+			      o->target_vp);
+		ch->target_cpu = cpumask_first(cpu_online_mask);
+	} else {
+		ch->target_cpu = o->target_vp;
+	}
+	if (sim_map_ring(&ch->out, g->pfns, off) ||
+	    sim_map_ring(&ch->in, g->pfns + off, g->npfns - off)) {
+		hvg_ring_unmap(&ch->out);
+		r.status = 0xc000009a;
+		goto reply;
+	}
+	g->in_use = true;
+	ch->gpadl = g;
+	ch->stalled_len = 0;
+	WRITE_ONCE(ch->open, true);
+reply:
+	sim_send_to_guest(&r, sizeof(r));
+}
+
+static void sim_handle_close(struct sim_msg *m)
+{
+	struct hv_chmsg_close *c = (void *)m->data;
+	struct sim_channel *ch = sim_find_relid(c->child_relid);
+
+	if (!ch || (!ch->open && !ch->rescinded)) {
+		sim_violation("CLOSECHANNEL for relid %u that is not open",
+			      c->child_relid);
+		return;
+	}
+	sim_close_rings(ch);
+}
+
+static void sim_handle_teardown(struct sim_msg *m)
+{
+	struct hv_chmsg_gpadl_teardown *t = (void *)m->data;
+	struct hv_chmsg_gpadl_torndown r = {
+		.header.msgtype = HV_CHMSG_GPADL_TORNDOWN,
+		.gpadl = t->gpadl,
+	};
+	struct sim_gpadl *g = sim_find_gpadl(t->gpadl);
+	struct sim_channel *ch = sim_find_relid(t->child_relid);
+
+	if (!g || g->relid != t->child_relid) {
+		sim_violation("GPADL_TEARDOWN of unknown GPADL %u (relid %u)",
+			      t->gpadl, t->child_relid);
+		return;
+	}
+	if (g->in_use) {
+		sim_violation("GPADL_TEARDOWN of GPADL %u while its channel is open",
+			      t->gpadl);
+		if (ch)
+			sim_close_rings(ch);
+	}
+	list_del(&g->node);
+	kfree(g->pfns);
+	kfree(g);
+	/* A rescinded channel's GPADL goes quietly: nobody waits for it. */
+	if (!ch || !ch->rescinded)
+		sim_send_to_guest(&r, sizeof(r));
+}
+
+static void sim_handle_relid_released(struct sim_msg *m)
+{
+	struct hv_chmsg_relid_released *rr = (void *)m->data;
+	struct sim_channel *ch = sim_find_relid(rr->child_relid);
+
+	if (!ch || !ch->rescinded) {
+		sim_violation("RELID_RELEASED for relid %u not rescinded",
+			      rr->child_relid);
+		return;
+	}
+	sim_free_channel(ch);
+}
+
+static void sim_handle_modify(struct sim_msg *m)
+{
+	struct hv_chmsg_modifychannel *mc = (void *)m->data;
+	struct hv_chmsg_modifychannel_response r = {
+		.header.msgtype = HV_CHMSG_MODIFYCHANNEL_RESPONSE,
+		.child_relid = mc->child_relid,
+	};
+	struct sim_channel *ch = sim_find_relid(mc->child_relid);
+
+	if (sim.version < HV_VMBUS_VERSION_WIN10_V4_1)
+		sim_violation("MODIFYCHANNEL under protocol %#x", sim.version);
+	if (!ch || mc->target_vp >= nr_cpu_ids || !cpu_online(mc->target_vp)) {
+		sim_violation("MODIFYCHANNEL relid %u to VP %u", mc->child_relid,
+			      mc->target_vp);
+		r.status = 0xc000000d;
+	} else {
+		sim_irq_sync(&ch->irq);
+		ch->target_cpu = mc->target_vp;
+	}
+	/* Only 5.3 hosts acknowledge (drivers/hv/channel.c). */
+	if (sim.version >= HV_VMBUS_VERSION_WIN10_V5_3)
+		sim_send_to_guest(&r, sizeof(r));
+}
+
+/* UNLOAD: forget the guest's channels state and GPADLs, keep the devices. */
+static void sim_reset(void)
+{
+	struct sim_channel *ch, *tmp;
+	struct sim_gpadl *g, *gt;
+
+	list_for_each_entry_safe(ch, tmp, &sim.channels, node) {
+		if (ch->rescinded)
+			sim_free_channel(ch);
+		else
+			sim_close_rings(ch);
+	}
+	list_for_each_entry_safe(g, gt, &sim.gpadls, node) {
+		list_del(&g->node);
+		kfree(g->pfns);
+		kfree(g);
+	}
+	sim.connected = false;
+	sim.version = 0;
+}
+
+static void sim_handle_unload(void)
+{
+	struct hv_chmsg_header r = { .msgtype = HV_CHMSG_UNLOAD_RESPONSE };
+
+	sim_reset();
+	sim_send_to_guest(&r, sizeof(r));
+}
+
+/* The smallest valid size of each message the guest may send. */
+static const u16 sim_min_size[HV_CHMSG_COUNT] = {
+	[HV_CHMSG_REQUESTOFFERS] = sizeof(struct hv_chmsg_header),
+	[HV_CHMSG_OPENCHANNEL] = sizeof(struct hv_chmsg_open),
+	[HV_CHMSG_CLOSECHANNEL] = sizeof(struct hv_chmsg_close),
+	[HV_CHMSG_GPADL_HEADER] = sizeof(struct hv_chmsg_gpadl_header),
+	[HV_CHMSG_GPADL_BODY] = sizeof(struct hv_chmsg_gpadl_body),
+	[HV_CHMSG_GPADL_TEARDOWN] = sizeof(struct hv_chmsg_gpadl_teardown),
+	[HV_CHMSG_RELID_RELEASED] = sizeof(struct hv_chmsg_relid_released),
+	[HV_CHMSG_INITIATE_CONTACT] = sizeof(struct hv_chmsg_initiate_contact),
+	[HV_CHMSG_UNLOAD] = sizeof(struct hv_chmsg_header),
+	[HV_CHMSG_MODIFYCHANNEL] = sizeof(struct hv_chmsg_modifychannel),
+};
+
+static void sim_msg_work(struct work_struct *work)
+{
+	struct sim_msg *m = container_of(work, struct sim_msg, work);
+	u32 type = ((struct hv_chmsg_header *)m->data)->msgtype;
+	u32 want_conn;
+
+	mutex_lock(&sim.lock);
+	if (type != HV_CHMSG_INITIATE_CONTACT) {
+		want_conn = sim.version >= HV_VMBUS_VERSION_WIN10_V5 ?
+			    SIM_MSG_CONN_ID : HV_VMBUS_MESSAGE_CONNECTION_ID;
+		if (!sim.connected)
+			sim_violation("message %u before INITIATE_CONTACT", type);
+		else if (m->conn_id != want_conn)
+			sim_violation("message %u on connection id %u, not %u",
+				      type, m->conn_id, want_conn);
+	}
+	switch (type) {
+	case HV_CHMSG_INITIATE_CONTACT:
+		sim_handle_contact(m);
+		break;
+	case HV_CHMSG_REQUESTOFFERS:
+		sim_handle_request_offers();
+		break;
+	case HV_CHMSG_GPADL_HEADER:
+		sim_handle_gpadl_header(m);
+		break;
+	case HV_CHMSG_GPADL_BODY:
+		sim_handle_gpadl_body(m);
+		break;
+	case HV_CHMSG_OPENCHANNEL:
+		sim_handle_open(m);
+		break;
+	case HV_CHMSG_CLOSECHANNEL:
+		sim_handle_close(m);
+		break;
+	case HV_CHMSG_GPADL_TEARDOWN:
+		sim_handle_teardown(m);
+		break;
+	case HV_CHMSG_RELID_RELEASED:
+		sim_handle_relid_released(m);
+		break;
+	case HV_CHMSG_MODIFYCHANNEL:
+		sim_handle_modify(m);
+		break;
+	case HV_CHMSG_UNLOAD:
+		sim_handle_unload();
+		break;
+	}
+	mutex_unlock(&sim.lock);
+	kfree(m);
+}
+
+/* HvPostMessage: copy, check the size, queue for the message loop. */
+int sim_post_from_guest(u32 conn_id, const void *msg, u32 len)
+{
+	struct sim_msg *m;
+	u32 type;
+
+	if (len < sizeof(struct hv_chmsg_header) || len > HV_MSG_PAYLOAD_MAX)
+		return -EINVAL;
+	/* Callers may be atomic (panic, reboot notifier). */
+	m = kzalloc(sizeof(*m), GFP_ATOMIC);
+	if (!m)
+		return -ENOMEM;
+	memcpy(m->data, msg, len);
+	m->len = len;
+	m->conn_id = conn_id;
+	type = ((struct hv_chmsg_header *)m->data)->msgtype;
+	if (type >= HV_CHMSG_COUNT || !sim_min_size[type] ||
+	    len < sim_min_size[type]) {
+		sim_violation("message type %u of %u bytes", type, len);
+		kfree(m);
+		/* A real host answers HV_STATUS_INVALID_PARAMETER. */
+		return -EINVAL;
+	}
+	atomic64_inc(&sim.msgs_in);
+	INIT_WORK(&m->work, sim_msg_work);
+	queue_work(sim.msg_wq, &m->work);
+	return 0;
+}
+
+/* HvSignalEvent: wake the channel's host worker. */
+void sim_signal_from_guest(u32 conn_id)
+{
+	struct sim_channel *ch;
+	unsigned long flags;
+
+	spin_lock_irqsave(&sim.chan_lock, flags);
+	list_for_each_entry(ch, &sim.channels, node) {
+		if (ch->conn_id == conn_id) {
+			atomic64_inc(&ch->signals);
+			if (READ_ONCE(ch->open))
+				queue_work(sim.chan_wq, &ch->work);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&sim.chan_lock, flags);
+}
+
+void sim_host_stop(void)
+{
+	struct sim_channel *ch, *tmp;
+
+	mutex_lock(&sim.lock);
+	sim_reset();
+	list_for_each_entry_safe(ch, tmp, &sim.channels, node)
+		sim_free_channel(ch);
+	mutex_unlock(&sim.lock);
+}

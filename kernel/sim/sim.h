@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* hv_sim internals. */
+#ifndef HVG_SIM_H
+#define HVG_SIM_H
+
+#include <linux/smp.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <hv/channel_msg.h>
+#include <hvg/platform.h>
+#include <hvg/ring.h>
+
+struct sim_channel;
+
+/*
+ * A simulated interrupt: fn runs in IPI (hardirq) context on the chosen
+ * CPU, as a SynIC interrupt would. Raising one that is already pending
+ * does nothing, as with a real interrupt line.
+ */
+struct sim_irq {
+	call_single_data_t csd;
+	atomic_t pending;
+	void (*fn)(struct sim_irq *si);
+};
+
+void sim_irq_init(struct sim_irq *si, void (*fn)(struct sim_irq *si));
+void sim_irq_raise(struct sim_irq *si, unsigned int cpu);
+void sim_irq_sync(struct sim_irq *si);
+
+/* What a simulated device does with the packets the guest sends it. */
+struct sim_device_type {
+	const char *name;
+	guid_t class_id;
+	/* Called from the channel's host worker when the guest signalled. */
+	void (*process)(struct sim_channel *ch);
+};
+
+struct sim_gpadl {
+	struct list_head node;
+	u32 handle;
+	u32 relid;
+	u32 npfns;		/* announced in the header */
+	u32 received;		/* PFNs received so far */
+	u32 next_msgnumber;
+	u64 *pfns;
+	bool in_use;		/* backs an open channel's rings */
+};
+
+struct sim_channel {
+	struct list_head node;
+	const struct sim_device_type *type;
+	guid_t instance;
+	u32 relid;
+	u32 conn_id;
+	u16 sub_index;
+	bool open;
+	bool rescinded;		/* RESCIND sent; waiting for RELID_RELEASED */
+	struct sim_gpadl *gpadl;
+	unsigned int target_cpu;
+
+	struct hvg_ring out;	/* guest to host: we read it */
+	struct hvg_ring in;	/* host to guest: we write it */
+	struct work_struct work;
+	struct sim_irq irq;
+	/* echo: a reply that did not fit, retried on the next signal */
+	u8 *stalled;
+	u32 stalled_len;
+	u8 *buf;
+
+	/* counters, in debugfs */
+	atomic64_t signals;	/* guest-to-host */
+	atomic64_t interrupts;	/* host-to-guest */
+	atomic64_t msgs;	/* channel messages about this channel */
+	u64 bytes_in;
+	u64 bytes_out;
+	u64 packets_in;
+	u64 packets_out;
+	struct dentry *dir;
+};
+
+struct sim_host {
+	struct mutex lock;	/* channels, gpadls, connection state */
+	struct list_head channels;
+	struct list_head gpadls;
+	spinlock_t chan_lock;	/* lookups from signal_event */
+	u32 version;		/* agreed, 0 before */
+	u32 next_relid;
+	bool connected;
+	u64 violations;		/* guest protocol errors seen */
+
+	struct workqueue_struct *msg_wq;	/* ordered: the host's message loop */
+	struct workqueue_struct *chan_wq;	/* channel workers */
+	spinlock_t out_lock;	/* messages to the guest */
+	struct list_head out_msgs;
+	struct sim_irq msg_irq;
+	atomic64_t msgs_in;
+	atomic64_t msgs_out;
+	struct dentry *debugfs;
+};
+
+extern struct sim_host sim;
+extern struct hvg_platform sim_platform;
+
+/* host.c */
+int sim_post_from_guest(u32 conn_id, const void *msg, u32 len);
+void sim_signal_from_guest(u32 conn_id);
+void sim_send_to_guest(const void *msg, u32 len);
+void sim_interrupt_guest(struct sim_channel *ch);
+int sim_offer(const struct sim_device_type *type, u16 sub_index,
+	      const guid_t *instance);
+int sim_rescind(u32 relid);
+void sim_host_stop(void);
+void sim_violation(const char *fmt, ...) __printf(1, 2);
+void sim_msg_irq(struct sim_irq *si);
+
+/* echo.c and devices.c */
+extern const struct sim_device_type sim_echo_type;
+const struct sim_device_type *sim_type_by_name(const char *name);
+
+/* debugfs.c */
+void sim_debugfs_init(void);
+void sim_debugfs_exit(void);
+void sim_debugfs_channel(struct sim_channel *ch);
+
+#endif /* HVG_SIM_H */

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channels: offers and rescinds, GPADLs, open/close, sending and
+ * receiving packets, host events, and retargeting a channel's CPU.
+ *
+ * Message sequences: drivers/hv/channel_mgmt.c (offers, sub-channels,
+ * rescind, RELID_RELEASED) and drivers/hv/channel.c (GPADL header/body,
+ * OPENCHANNEL, CLOSECHANNEL, GPADL_TEARDOWN, MODIFYCHANNEL).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/cpumask.h>
+#include <linux/rcupdate.h>
+#include <hv/version.h>
+#include "vmbus.h"
+
+/* Monitor ids index 4 trigger groups of 32 bits (drivers/hv). */
+#define HVG_MAX_MONITOR_ID	128
+
+int hvg_validate_offer(const struct hv_chmsg_offer *offer)
+{
+	if (offer->child_relid == 0 || offer->child_relid >= HV_MAX_RELIDS)
+		return -EINVAL;
+	if ((offer->monitor_allocated & 1) &&
+	    offer->monitorid >= HVG_MAX_MONITOR_ID)
+		return -EINVAL;
+	if (guid_is_null(&offer->offer.if_type) ||
+	    guid_is_null(&offer->offer.if_instance))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(hvg_validate_offer);
+
+static struct hvg_channel *hvg_find_relid(u32 relid)
+{
+	if (relid >= HV_MAX_RELIDS)
+		return NULL;
+	return rcu_dereference_protected(hvg_conn.by_relid[relid],
+					 lockdep_is_held(&hvg_conn.channels_lock));
+}
+
+static void hvg_channel_tasklet(unsigned long data);
+static void hvg_register_work(struct work_struct *work);
+static void hvg_rescind_work(struct work_struct *work);
+
+static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
+{
+	struct hvg_channel *ch = kzalloc(sizeof(*ch), GFP_KERNEL);
+
+	if (!ch)
+		return NULL;
+	ch->offer = *offer;
+	ch->relid = offer->child_relid;
+	ch->conn_id = offer->connection_id;
+	ch->sub_index = offer->offer.sub_channel_index;
+	INIT_LIST_HEAD(&ch->sub_channels);
+	INIT_LIST_HEAD(&ch->sub_node);
+	mutex_init(&ch->lock);
+	spin_lock_init(&ch->out_lock);
+	spin_lock_init(&ch->in_lock);
+	tasklet_init(&ch->tasklet, hvg_channel_tasklet, (unsigned long)ch);
+	INIT_WORK(&ch->register_work, hvg_register_work);
+	INIT_WORK(&ch->rescind_work, hvg_rescind_work);
+	xa_init_flags(&ch->requests, XA_FLAGS_ALLOC1);
+	ch->state = HVG_CH_OFFERED;
+	return ch;
+}
+
+void hvg_channel_free(struct hvg_channel *ch)
+{
+	xa_destroy(&ch->requests);
+	kfree(ch);
+}
+
+/*
+ * Spread channels over the online CPUs, as the host expects of storage
+ * and network channels; it can be changed later through sysfs.
+ */
+static unsigned int hvg_pick_cpu(u32 relid)
+{
+	unsigned int n = num_online_cpus(), cpu, i = relid % n;
+
+	for_each_online_cpu(cpu)
+		if (i-- == 0)
+			return cpu;
+	return cpumask_first(cpu_online_mask);
+}
+
+static void hvg_register_work(struct work_struct *work)
+{
+	struct hvg_channel *ch = container_of(work, struct hvg_channel,
+					      register_work);
+	int ret;
+
+	if (READ_ONCE(ch->rescinded))
+		return;
+	ret = hvg_device_add(ch);
+	if (ret)
+		pr_err("cannot add the device for relid %u: %d\n", ch->relid, ret);
+	else
+		ch->registered = true;
+}
+
+void hvg_handle_offer(const struct hv_chmsg_offer *offer)
+{
+	struct hvg_channel *ch, *primary = NULL, *iter;
+
+	if (hvg_validate_offer(offer)) {
+		pr_err_ratelimited("refused an invalid offer (relid %u)\n",
+				   offer->child_relid);
+		return;
+	}
+
+	mutex_lock(&hvg_conn.channels_lock);
+	if (hvg_find_relid(offer->child_relid)) {
+		pr_err_ratelimited("refused a second offer for relid %u\n",
+				   offer->child_relid);
+		goto out;
+	}
+	if (offer->offer.sub_channel_index) {
+		list_for_each_entry(iter, &hvg_conn.channels, node) {
+			if (!iter->primary &&
+			    guid_equal(&iter->offer.offer.if_instance,
+				       &offer->offer.if_instance)) {
+				primary = iter;
+				break;
+			}
+		}
+		if (!primary || primary->rescinded) {
+			pr_err_ratelimited("refused sub-channel %u: no primary\n",
+					   offer->child_relid);
+			goto out;
+		}
+	}
+	ch = hvg_channel_alloc(offer);
+	if (!ch)
+		goto out;
+	ch->target_cpu = hvg_pick_cpu(ch->relid);
+	list_add_tail(&ch->node, &hvg_conn.channels);
+	rcu_assign_pointer(hvg_conn.by_relid[ch->relid], ch);
+	if (primary) {
+		ch->primary = primary;
+		ch->device = primary->device;
+		list_add_tail(&ch->sub_node, &primary->sub_channels);
+		if (primary->registered)
+			hvg_channel_sysfs_add(ch);
+	} else {
+		queue_work(hvg_conn.dev_wq, &ch->register_work);
+	}
+out:
+	mutex_unlock(&hvg_conn.channels_lock);
+}
+
+/* Forget a channel; after a rescind, let the host reuse its relid. */
+static void hvg_channel_release(struct hvg_channel *ch, bool tell_host)
+{
+	struct hv_chmsg_relid_released msg = {
+		.header.msgtype = HV_CHMSG_RELID_RELEASED,
+		.child_relid = ch->relid,
+	};
+
+	mutex_lock(&hvg_conn.channels_lock);
+	list_del(&ch->node);
+	list_del(&ch->sub_node);
+	RCU_INIT_POINTER(hvg_conn.by_relid[ch->relid], NULL);
+	mutex_unlock(&hvg_conn.channels_lock);
+	synchronize_rcu();
+	tasklet_kill(&ch->tasklet);
+	if (tell_host)
+		hvg_post(&msg, sizeof(msg));
+}
+
+/*
+ * Remove a primary channel, its device and its sub-channels. The device's
+ * removal runs the driver's remove, which closes the channels; the final
+ * put_device() frees the primary channel with the device (bus.c).
+ */
+static void hvg_primary_remove(struct hvg_channel *ch, bool tell_host)
+{
+	struct hvg_channel *sc, *tmp;
+
+	flush_work(&ch->register_work);
+	if (ch->registered)
+		hvg_device_del(ch);
+	list_for_each_entry_safe(sc, tmp, &ch->sub_channels, sub_node) {
+		hvg_channel_close(sc);
+		hvg_channel_sysfs_del(sc);
+		hvg_channel_release(sc, tell_host);
+		hvg_channel_free(sc);
+	}
+	hvg_channel_close(ch);
+	hvg_channel_release(ch, tell_host);
+	if (ch->registered)
+		put_device(&ch->device->dev);
+	else
+		hvg_channel_free(ch);
+}
+
+static void hvg_rescind_work(struct work_struct *work)
+{
+	struct hvg_channel *ch = container_of(work, struct hvg_channel,
+					      rescind_work);
+
+	hvg_primary_remove(ch, true);
+}
+
+void hvg_handle_rescind(u32 relid)
+{
+	struct hvg_channel *ch;
+
+	mutex_lock(&hvg_conn.channels_lock);
+	ch = hvg_find_relid(relid);
+	if (!ch || ch->rescinded) {
+		mutex_unlock(&hvg_conn.channels_lock);
+		pr_err_ratelimited("rescind of unknown relid %u ignored\n", relid);
+		return;
+	}
+	WRITE_ONCE(ch->rescinded, true);
+	mutex_unlock(&hvg_conn.channels_lock);
+	pr_info("relid %u rescinded\n", relid);
+	/* Wake anyone waiting for this channel's answers: none will come. */
+	hvg_cancel_waiters(relid);
+	/*
+	 * A primary goes with its device. A sub-channel stays, dead, until
+	 * its primary goes: its driver closes it then.
+	 */
+	if (!ch->primary)
+		queue_work(hvg_conn.dev_wq, &ch->rescind_work);
+}
+
+/*
+ * Disconnect: remove every channel the host has not rescinded. Offers and
+ * rescinds still in flight are finished first; the caller has stopped new
+ * ones from being queued. No RELID_RELEASED: UNLOAD releases them all.
+ */
+void hvg_remove_all_channels(void)
+{
+	struct hvg_channel *ch;
+
+	flush_workqueue(hvg_conn.msg_wq);
+	flush_workqueue(hvg_conn.dev_wq);
+	for (;;) {
+		mutex_lock(&hvg_conn.channels_lock);
+		ch = list_first_entry_or_null(&hvg_conn.channels,
+					      struct hvg_channel, node);
+		/* Sub-channels follow their primary in the list. */
+		while (ch && ch->primary)
+			ch = ch->primary;
+		mutex_unlock(&hvg_conn.channels_lock);
+		if (!ch)
+			break;
+		hvg_primary_remove(ch, false);
+	}
+}
+
+/* ---- GPADL ---- */
+
+int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns, u32 npfns,
+		    u8 (*msgs)[HV_MSG_PAYLOAD_MAX], u32 *lens, u32 maxmsgs)
+{
+	struct hv_chmsg_gpadl_header *hdr;
+	struct hv_chmsg_gpadl_body *body;
+	u32 n, done, nmsg = 0;
+
+	if (!npfns || (u64)npfns * PAGE_SIZE > U32_MAX || !maxmsgs)
+		return -EINVAL;
+
+	n = min_t(u32, npfns, HV_GPADL_HEADER_PFNS);
+	hdr = (void *)msgs[0];
+	memset(hdr, 0, HV_MSG_PAYLOAD_MAX);
+	hdr->header.msgtype = HV_CHMSG_GPADL_HEADER;
+	hdr->child_relid = relid;
+	hdr->gpadl = gpadl;
+	hdr->rangecount = 1;
+	hdr->range_buflen = sizeof(struct hv_gpa_range) + npfns * sizeof(u64);
+	hdr->range[0].byte_count = npfns * PAGE_SIZE;
+	hdr->range[0].byte_offset = 0;
+	memcpy(hdr->range[0].pfn_array, pfns, n * sizeof(u64));
+	lens[nmsg++] = sizeof(*hdr) + sizeof(struct hv_gpa_range) +
+		       n * sizeof(u64);
+
+	for (done = n; done < npfns; done += n) {
+		if (nmsg >= maxmsgs)
+			return -E2BIG;
+		n = min_t(u32, npfns - done, HV_GPADL_BODY_PFNS);
+		body = (void *)msgs[nmsg];
+		memset(body, 0, HV_MSG_PAYLOAD_MAX);
+		body->header.msgtype = HV_CHMSG_GPADL_BODY;
+		body->msgnumber = nmsg;
+		body->gpadl = gpadl;
+		memcpy(body->pfn, pfns + done, n * sizeof(u64));
+		lens[nmsg++] = sizeof(*body) + n * sizeof(u64);
+	}
+	return nmsg;
+}
+EXPORT_SYMBOL_IF_KUNIT(hvg_gpadl_build);
+
+static int hvg_gpadl_create(struct hvg_channel *ch, struct page *pages,
+			    u32 npages, u32 *gpadl_out)
+{
+	u8 (*msgs)[HV_MSG_PAYLOAD_MAX];
+	struct hv_chmsg_gpadl_created *created;
+	struct hvg_waiter *w;
+	u32 *lens, gpadl, i, maxmsgs;
+	u64 *pfns;
+	int nmsg, ret;
+
+	maxmsgs = 2 + npages / HV_GPADL_BODY_PFNS;
+	pfns = kcalloc(npages, sizeof(*pfns), GFP_KERNEL);
+	msgs = kcalloc(maxmsgs, HV_MSG_PAYLOAD_MAX, GFP_KERNEL);
+	lens = kcalloc(maxmsgs, sizeof(*lens), GFP_KERNEL);
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!pfns || !msgs || !lens || !w) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < npages; i++)
+		pfns[i] = page_to_pfn(pages + i);
+	gpadl = atomic_inc_return(&hvg_conn.next_gpadl);
+	nmsg = hvg_gpadl_build(gpadl, ch->relid, pfns, npages, msgs, lens,
+			       maxmsgs);
+	if (nmsg < 0) {
+		ret = nmsg;
+		goto out;
+	}
+	hvg_waiter_init(w, HV_CHMSG_GPADL_CREATED, gpadl, ch->relid);
+	/* The header and all but the last body go first; wait on the last. */
+	for (i = 0; i + 1 < nmsg; i++) {
+		ret = hvg_post(msgs[i], lens[i]);
+		if (ret)
+			goto out;
+	}
+	ret = hvg_post_and_wait(msgs[nmsg - 1], lens[nmsg - 1], w,
+				10 * HZ);
+	if (ret)
+		goto out;
+	created = (void *)w->msg;
+	if (created->creation_status) {
+		pr_err("host refused GPADL %u for relid %u: status %#x\n",
+		       gpadl, ch->relid, created->creation_status);
+		ret = -EIO;
+		goto out;
+	}
+	*gpadl_out = gpadl;
+out:
+	kfree(w);
+	kfree(lens);
+	kfree(msgs);
+	kfree(pfns);
+	return ret;
+}
+
+static int hvg_gpadl_teardown(struct hvg_channel *ch, u32 gpadl)
+{
+	struct hv_chmsg_gpadl_teardown msg = {
+		.header.msgtype = HV_CHMSG_GPADL_TEARDOWN,
+		.child_relid = ch->relid,
+		.gpadl = gpadl,
+	};
+	struct hvg_waiter *w;
+	int ret;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	hvg_waiter_init(w, HV_CHMSG_GPADL_TORNDOWN, gpadl, ch->relid);
+	ret = hvg_post_and_wait(&msg, sizeof(msg), w, 10 * HZ);
+	kfree(w);
+	return ret;
+}
+
+/* ---- open and close ---- */
+
+static void hvg_rings_free(struct hvg_channel *ch)
+{
+	hvg_ring_unmap(&ch->out);
+	hvg_ring_unmap(&ch->in);
+	if (ch->ring_pages)
+		__free_pages(ch->ring_pages, ch->ring_order);
+	ch->ring_pages = NULL;
+}
+
+int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
+		     u32 recv_ring_bytes, const void *userdata, u32 userlen,
+		     hvg_channel_cb cb, void *ctx)
+{
+	struct hv_chmsg_open msg = {};
+	struct hv_chmsg_open_result *result;
+	struct hvg_platform *p = hvg_conn.platform;
+	struct page **map = NULL;
+	struct hvg_waiter *w = NULL;
+	u32 send_pages, recv_pages, npages, i;
+	bool gpadl_made = false;
+	int ret;
+
+	if (!PAGE_ALIGNED(send_ring_bytes) || !PAGE_ALIGNED(recv_ring_bytes) ||
+	    send_ring_bytes < 2 * PAGE_SIZE || recv_ring_bytes < 2 * PAGE_SIZE ||
+	    userlen > sizeof(msg.userdata) || !cb)
+		return -EINVAL;
+
+	mutex_lock(&ch->lock);
+	if (ch->state != HVG_CH_OFFERED) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+	if (READ_ONCE(ch->rescinded) || !p) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+
+	send_pages = send_ring_bytes >> PAGE_SHIFT;
+	recv_pages = recv_ring_bytes >> PAGE_SHIFT;
+	npages = send_pages + recv_pages;
+	ch->ring_order = get_order(npages * PAGE_SIZE);
+	ch->ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, ch->ring_order);
+	map = kcalloc(npages, sizeof(*map), GFP_KERNEL);
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!ch->ring_pages || !map || !w) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < npages; i++)
+		map[i] = ch->ring_pages + i;
+	ret = hvg_ring_map(&ch->out, map, send_pages);
+	if (!ret)
+		ret = hvg_ring_map(&ch->in, map + send_pages, recv_pages);
+	if (ret)
+		goto fail;
+	hvg_ring_init_header(&ch->out);
+	hvg_ring_init_header(&ch->in);
+	ch->send_pages = send_pages;
+
+	ret = hvg_gpadl_create(ch, ch->ring_pages, npages, &ch->gpadl);
+	if (ret)
+		goto fail;
+	gpadl_made = true;
+
+	ch->callback = cb;
+	ch->callback_ctx = ctx;
+
+	msg.header.msgtype = HV_CHMSG_OPENCHANNEL;
+	msg.child_relid = ch->relid;
+	msg.openid = ch->relid;
+	msg.ringbuffer_gpadl = ch->gpadl;
+	msg.target_vp = p->vp_index(p, ch->target_cpu);
+	msg.downstream_ring_page_offset = send_pages;
+	if (userlen)
+		memcpy(msg.userdata, userdata, userlen);
+	hvg_waiter_init(w, HV_CHMSG_OPENCHANNEL_RESULT, ch->relid, ch->relid);
+	ret = hvg_post_and_wait(&msg, sizeof(msg), w, 10 * HZ);
+	if (ret)
+		goto fail;
+	result = (void *)w->msg;
+	if (result->openid != ch->relid || result->status) {
+		pr_err("host refused to open relid %u: status %#x\n",
+		       ch->relid, result->status);
+		ret = -EIO;
+		goto fail;
+	}
+	ch->state = HVG_CH_OPEN;
+	kfree(w);
+	kfree(map);
+	mutex_unlock(&ch->lock);
+	return 0;
+
+fail:
+	ch->callback = NULL;
+	if (gpadl_made && !READ_ONCE(ch->rescinded))
+		hvg_gpadl_teardown(ch, ch->gpadl);
+	hvg_rings_free(ch);
+	kfree(w);
+	kfree(map);
+unlock:
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_open);
+
+void hvg_channel_close(struct hvg_channel *ch)
+{
+	struct hv_chmsg_close msg = {
+		.header.msgtype = HV_CHMSG_CLOSECHANNEL,
+		.child_relid = ch->relid,
+	};
+	void *entry;
+	unsigned long id;
+
+	mutex_lock(&ch->lock);
+	if (ch->state != HVG_CH_OPEN) {
+		mutex_unlock(&ch->lock);
+		return;
+	}
+	/* No callbacks after this point. */
+	ch->callback = NULL;
+	tasklet_kill(&ch->tasklet);
+	/*
+	 * Close and tear the GPADL down even after a rescind, as upstream's
+	 * vmbus_close_internal() does, so the host can drop its mappings;
+	 * but a rescinded channel gets no answers, so do not wait for one.
+	 */
+	hvg_post(&msg, sizeof(msg));
+	if (READ_ONCE(ch->rescinded)) {
+		struct hv_chmsg_gpadl_teardown td = {
+			.header.msgtype = HV_CHMSG_GPADL_TEARDOWN,
+			.child_relid = ch->relid,
+			.gpadl = ch->gpadl,
+		};
+
+		hvg_post(&td, sizeof(td));
+	} else if (hvg_gpadl_teardown(ch, ch->gpadl)) {
+		pr_warn("relid %u: GPADL %u teardown unanswered\n",
+			ch->relid, ch->gpadl);
+	}
+	hvg_rings_free(ch);
+	xa_for_each(&ch->requests, id, entry)
+		xa_erase(&ch->requests, id);
+	ch->state = HVG_CH_OFFERED;
+	mutex_unlock(&ch->lock);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_close);
+
+bool hvg_channel_rescinded(const struct hvg_channel *ch)
+{
+	return READ_ONCE(ch->rescinded);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_rescinded);
+
+u32 hvg_channel_relid(const struct hvg_channel *ch)
+{
+	return ch->relid;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_relid);
+
+/* ---- data path ---- */
+
+static int hvg_send_kvec(struct hvg_channel *ch, struct kvec *kv,
+			 unsigned int nkv)
+{
+	unsigned long flags;
+	bool signal;
+	int ret;
+
+	if (READ_ONCE(ch->rescinded))
+		return -ENODEV;
+	spin_lock_irqsave(&ch->out_lock, flags);
+	if (ch->state != HVG_CH_OPEN)
+		ret = -EINVAL;
+	else
+		ret = hvg_ring_write(&ch->out, kv, nkv, false, &signal);
+	spin_unlock_irqrestore(&ch->out_lock, flags);
+	if (!ret && signal)
+		hvg_signal_host(ch);
+	return ret;
+}
+
+static const u64 hvg_zeros;
+
+int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
+		     u64 trans_id, enum hv_pkt_type type, u16 flags)
+{
+	struct hv_pkt_desc desc;
+	u32 total = sizeof(desc) + len, padded = ALIGN(total, 8);
+	struct kvec kv[3];
+
+	if (padded / 8 > U16_MAX)
+		return -EMSGSIZE;
+	desc.type = type;
+	desc.offset8 = sizeof(desc) / 8;
+	desc.len8 = padded / 8;
+	desc.flags = flags;
+	desc.trans_id = trans_id;
+	kv[0].iov_base = &desc;
+	kv[0].iov_len = sizeof(desc);
+	kv[1].iov_base = (void *)data;
+	kv[1].iov_len = len;
+	kv[2].iov_base = (void *)&hvg_zeros;
+	kv[2].iov_len = padded - total;
+	return hvg_send_kvec(ch, kv, 3);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_send);
+
+int hvg_channel_send_pages(struct hvg_channel *ch,
+			   const struct hv_page_buffer *pb, u32 count,
+			   const void *data, u32 len, u64 trans_id)
+{
+	struct hv_pkt_gpa_direct desc;
+	u32 dlen = sizeof(desc) + count * sizeof(*pb);
+	u32 total = dlen + len, padded = ALIGN(total, 8);
+	struct kvec kv[4];
+
+	if (!count || count > 64 || padded / 8 > U16_MAX)
+		return -EINVAL;
+	desc.desc.type = HV_PKT_DATA_USING_GPA_DIRECT;
+	desc.desc.offset8 = dlen / 8;
+	desc.desc.len8 = padded / 8;
+	desc.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	desc.desc.trans_id = trans_id;
+	desc.reserved = 0;
+	desc.rangecount = count;
+	kv[0].iov_base = &desc;
+	kv[0].iov_len = sizeof(desc);
+	kv[1].iov_base = (void *)pb;
+	kv[1].iov_len = count * sizeof(*pb);
+	kv[2].iov_base = (void *)data;
+	kv[2].iov_len = len;
+	kv[3].iov_base = (void *)&hvg_zeros;
+	kv[3].iov_len = padded - total;
+	return hvg_send_kvec(ch, kv, 4);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_send_pages);
+
+int hvg_channel_send_mpb(struct hvg_channel *ch,
+			 const struct hv_mpb_range *range, u32 range_bytes,
+			 const void *data, u32 len, u64 trans_id)
+{
+	struct {
+		struct hv_pkt_desc desc;
+		u32 reserved;
+		u32 rangecount;
+	} __packed desc;
+	u32 dlen = sizeof(desc) + range_bytes;
+	u32 total = dlen + len, padded = ALIGN(total, 8);
+	struct kvec kv[4];
+
+	if (range_bytes < sizeof(*range) || !IS_ALIGNED(range_bytes, 8) ||
+	    padded / 8 > U16_MAX)
+		return -EINVAL;
+	desc.desc.type = HV_PKT_DATA_USING_GPA_DIRECT;
+	desc.desc.offset8 = dlen / 8;
+	desc.desc.len8 = padded / 8;
+	desc.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
+	desc.desc.trans_id = trans_id;
+	desc.reserved = 0;
+	desc.rangecount = 1;
+	kv[0].iov_base = &desc;
+	kv[0].iov_len = sizeof(desc);
+	kv[1].iov_base = (void *)range;
+	kv[1].iov_len = range_bytes;
+	kv[2].iov_base = (void *)data;
+	kv[2].iov_len = len;
+	kv[3].iov_base = (void *)&hvg_zeros;
+	kv[3].iov_len = padded - total;
+	return hvg_send_kvec(ch, kv, 4);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_send_mpb);
+
+int hvg_channel_recv(struct hvg_channel *ch, void *buf, u32 buflen,
+		     u32 *needed)
+{
+	unsigned long flags;
+	bool signal = false;
+	int ret;
+
+	spin_lock_irqsave(&ch->in_lock, flags);
+	if (ch->state != HVG_CH_OPEN)
+		ret = -EINVAL;
+	else
+		ret = hvg_ring_read(&ch->in, buf, buflen, needed, &signal);
+	spin_unlock_irqrestore(&ch->in_lock, flags);
+	if (ret == -EIO)
+		pr_err_ratelimited("relid %u: corrupt inbound ring\n", ch->relid);
+	if (signal)
+		hvg_signal_host(ch);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_recv);
+
+int hvg_channel_send_request(struct hvg_channel *ch, const void *data,
+			     u32 len, void *request_ctx)
+{
+	u32 id;
+	int ret;
+
+	ret = xa_alloc(&ch->requests, &id, request_ctx, xa_limit_31b,
+		       GFP_ATOMIC);
+	if (ret)
+		return ret;
+	ret = hvg_channel_send(ch, data, len, id, HV_PKT_DATA_INBAND,
+			       HV_PKT_FLAG_COMPLETION_REQUESTED);
+	if (ret)
+		xa_erase(&ch->requests, id);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_send_request);
+
+void *hvg_channel_complete(struct hvg_channel *ch, u64 trans_id)
+{
+	void *ctx;
+
+	if (!trans_id || trans_id > U32_MAX) {
+		pr_err_ratelimited("relid %u: completion with bad id %llu\n",
+				   ch->relid, trans_id);
+		return NULL;
+	}
+	ctx = xa_erase(&ch->requests, (unsigned long)trans_id);
+	if (!ctx)
+		pr_err_ratelimited("relid %u: completion for unknown request %llu\n",
+				   ch->relid, trans_id);
+	return ctx;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_complete);
+
+/* ---- events from the host ---- */
+
+#define HVG_CALLBACK_BUDGET	64
+
+static void hvg_channel_tasklet(unsigned long data)
+{
+	struct hvg_channel *ch = (struct hvg_channel *)data;
+	unsigned int rounds = 0;
+	hvg_channel_cb cb;
+
+	if (ch->state != HVG_CH_OPEN)
+		return;
+	for (;;) {
+		cb = READ_ONCE(ch->callback);
+		if (!cb)
+			return;
+		/* Polling now: the host need not signal until we unmask. */
+		hvg_ring_mask(&ch->in);
+		cb(ch->callback_ctx);
+		if (!hvg_ring_unmask(&ch->in))
+			return;
+		/* More arrived while masked; do not hog this CPU forever. */
+		if (++rounds >= HVG_CALLBACK_BUDGET) {
+			tasklet_schedule(&ch->tasklet);
+			return;
+		}
+	}
+}
+
+/**
+ * hvg_vmbus_on_channel_event() - the host signalled a channel
+ * @relid: the channel whose event flag was set
+ *
+ * Called by the platform in interrupt context.
+ */
+void hvg_vmbus_on_channel_event(u32 relid)
+{
+	struct hvg_channel *ch;
+
+	if (relid >= HV_MAX_RELIDS)
+		return;
+	rcu_read_lock();
+	ch = rcu_dereference(hvg_conn.by_relid[relid]);
+	if (ch) {
+		ch->interrupts++;
+		if (READ_ONCE(ch->callback))
+			tasklet_schedule(&ch->tasklet);
+	}
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(hvg_vmbus_on_channel_event);
+
+int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu)
+{
+	struct hv_chmsg_modifychannel msg = {
+		.header.msgtype = HV_CHMSG_MODIFYCHANNEL,
+		.child_relid = ch->relid,
+	};
+	struct hv_chmsg_modifychannel_response *resp;
+	struct hvg_platform *p = hvg_conn.platform;
+	struct hvg_waiter *w;
+	int ret = 0;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+	/* MODIFYCHANNEL exists from 4.1 (drivers/hv/vmbus_drv.c). */
+	if (hvg_conn.version < HV_VMBUS_VERSION_WIN10_V4_1)
+		return -EOPNOTSUPP;
+	if (!p)
+		return -ENODEV;
+
+	mutex_lock(&ch->lock);
+	if (READ_ONCE(ch->rescinded)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (cpu == ch->target_cpu)
+		goto out;
+	msg.target_vp = p->vp_index(p, cpu);
+	if (hvg_conn.version < HV_VMBUS_VERSION_WIN10_V5_3) {
+		/* Before 5.3 the host does not acknowledge. */
+		ret = hvg_post(&msg, sizeof(msg));
+	} else {
+		w = kmalloc(sizeof(*w), GFP_KERNEL);
+		if (!w) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		hvg_waiter_init(w, HV_CHMSG_MODIFYCHANNEL_RESPONSE, ch->relid,
+				ch->relid);
+		ret = hvg_post_and_wait(&msg, sizeof(msg), w, 10 * HZ);
+		resp = (void *)w->msg;
+		if (!ret && resp->status)
+			ret = -EIO;
+		kfree(w);
+	}
+	if (!ret)
+		ch->target_cpu = cpu;
+out:
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+
+int hvg_channels_init(void)
+{
+	hvg_conn.msg_wq = alloc_ordered_workqueue("hvg_msg", 0);
+	hvg_conn.dev_wq = alloc_workqueue("hvg_dev", WQ_UNBOUND, 0);
+	if (!hvg_conn.msg_wq || !hvg_conn.dev_wq) {
+		hvg_channels_exit();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void hvg_channels_exit(void)
+{
+	if (hvg_conn.msg_wq)
+		destroy_workqueue(hvg_conn.msg_wq);
+	if (hvg_conn.dev_wq)
+		destroy_workqueue(hvg_conn.dev_wq);
+	hvg_conn.msg_wq = NULL;
+	hvg_conn.dev_wq = NULL;
+}

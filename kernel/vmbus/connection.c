@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMBus connection: message transport over the platform, the
+ * INITIATE_CONTACT negotiation, REQUESTOFFERS and UNLOAD.
+ *
+ * Messages from the host arrive in interrupt context. Each is copied out of
+ * the platform's buffer first (the host may still change it), checked for
+ * a plausible size for its type, and then either handed to the thread
+ * waiting for that response (responses never sleep) or queued, in arrival
+ * order, for the offer/rescind worker.
+ *
+ * Sequence and rules: drivers/hv/connection.c (vmbus_connect,
+ * vmbus_negotiate_version) and drivers/hv/channel_mgmt.c
+ * (vmbus_request_offers, vmbus_initiate_unload).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/delay.h>
+#include <hv/version.h>
+#include "vmbus.h"
+
+struct hvg_conn hvg_conn = {
+	.waiters_lock = __SPIN_LOCK_UNLOCKED(hvg_conn.waiters_lock),
+	.waiters = LIST_HEAD_INIT(hvg_conn.waiters),
+	.channels_lock = __MUTEX_INITIALIZER(hvg_conn.channels_lock),
+	.channels = LIST_HEAD_INIT(hvg_conn.channels),
+};
+
+/* Seconds to wait for the host's answer before declaring it gone. */
+#define HVG_RESPONSE_TIMEOUT	(10 * HZ)
+
+struct hvg_queued_msg {
+	struct work_struct work;
+	u32 len;
+	u8 msg[HV_MSG_PAYLOAD_MAX];
+};
+
+/* The smallest valid size of each message type the host may send. */
+static const u16 hvg_min_size[HV_CHMSG_COUNT] = {
+	[HV_CHMSG_OFFERCHANNEL] = sizeof(struct hv_chmsg_offer),
+	[HV_CHMSG_RESCIND_CHANNELOFFER] = sizeof(struct hv_chmsg_rescind),
+	[HV_CHMSG_ALLOFFERS_DELIVERED] = sizeof(struct hv_chmsg_header),
+	[HV_CHMSG_OPENCHANNEL_RESULT] = sizeof(struct hv_chmsg_open_result),
+	[HV_CHMSG_GPADL_CREATED] = sizeof(struct hv_chmsg_gpadl_created),
+	[HV_CHMSG_GPADL_TORNDOWN] = sizeof(struct hv_chmsg_gpadl_torndown),
+	[HV_CHMSG_VERSION_RESPONSE] = sizeof(struct hv_chmsg_version_response),
+	[HV_CHMSG_UNLOAD_RESPONSE] = sizeof(struct hv_chmsg_header),
+	[HV_CHMSG_MODIFYCHANNEL_RESPONSE] =
+		sizeof(struct hv_chmsg_modifychannel_response),
+};
+
+int hvg_post(const void *msg, u32 len)
+{
+	struct hvg_platform *p = hvg_conn.platform;
+
+	if (!p)
+		return -ENODEV;
+	if (len > HV_MSG_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	return p->post_message(p, hvg_conn.msg_conn_id, msg, len);
+}
+
+void hvg_waiter_init(struct hvg_waiter *w, u32 msgtype, u32 key, u32 relid)
+{
+	memset(w, 0, sizeof(*w));
+	w->msgtype = msgtype;
+	w->key = key;
+	w->relid = relid;
+	init_completion(&w->done);
+}
+
+/*
+ * Post @msg and wait for the response @w describes. The waiter is queued
+ * before posting, so an answer that comes back at once is not missed.
+ */
+int hvg_post_and_wait(const void *msg, u32 len, struct hvg_waiter *w,
+		      unsigned long timeout)
+{
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&hvg_conn.waiters_lock, flags);
+	list_add_tail(&w->node, &hvg_conn.waiters);
+	spin_unlock_irqrestore(&hvg_conn.waiters_lock, flags);
+
+	ret = hvg_post(msg, len);
+	if (!ret && !wait_for_completion_timeout(&w->done, timeout))
+		ret = -ETIMEDOUT;
+
+	spin_lock_irqsave(&hvg_conn.waiters_lock, flags);
+	list_del(&w->node);
+	spin_unlock_irqrestore(&hvg_conn.waiters_lock, flags);
+	if (!ret && w->cancelled)
+		ret = -ENODEV;
+	return ret;
+}
+
+/* The channel was rescinded: nobody will answer its pending requests. */
+void hvg_cancel_waiters(u32 relid)
+{
+	struct hvg_waiter *w;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hvg_conn.waiters_lock, flags);
+	list_for_each_entry(w, &hvg_conn.waiters, node) {
+		if (w->relid == relid && !completion_done(&w->done)) {
+			w->cancelled = true;
+			complete(&w->done);
+		}
+	}
+	spin_unlock_irqrestore(&hvg_conn.waiters_lock, flags);
+}
+
+/* The field a response is matched on: its relid or its GPADL handle. */
+static u32 hvg_response_key(u32 type, const u8 *msg)
+{
+	switch (type) {
+	case HV_CHMSG_OPENCHANNEL_RESULT:
+		return ((const struct hv_chmsg_open_result *)msg)->child_relid;
+	case HV_CHMSG_GPADL_CREATED:
+		return ((const struct hv_chmsg_gpadl_created *)msg)->gpadl;
+	case HV_CHMSG_GPADL_TORNDOWN:
+		return ((const struct hv_chmsg_gpadl_torndown *)msg)->gpadl;
+	case HV_CHMSG_MODIFYCHANNEL_RESPONSE:
+		return ((const struct hv_chmsg_modifychannel_response *)msg)->child_relid;
+	default:
+		return 0;
+	}
+}
+
+static bool hvg_deliver_response(u32 type, const u8 *msg, u32 len)
+{
+	u32 key = hvg_response_key(type, msg);
+	struct hvg_waiter *w;
+	bool found = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hvg_conn.waiters_lock, flags);
+	list_for_each_entry(w, &hvg_conn.waiters, node) {
+		if (w->msgtype != type || completion_done(&w->done))
+			continue;
+		if (!w->any_key && w->key != key)
+			continue;
+		memcpy(w->msg, msg, len);
+		w->len = len;
+		complete(&w->done);
+		found = true;
+		break;
+	}
+	spin_unlock_irqrestore(&hvg_conn.waiters_lock, flags);
+	return found;
+}
+
+static void hvg_msg_work(struct work_struct *work)
+{
+	struct hvg_queued_msg *qm = container_of(work, struct hvg_queued_msg, work);
+	const struct hv_chmsg_header *hdr = (const void *)qm->msg;
+
+	switch (hdr->msgtype) {
+	case HV_CHMSG_OFFERCHANNEL:
+		hvg_handle_offer((const void *)qm->msg);
+		break;
+	case HV_CHMSG_RESCIND_CHANNELOFFER:
+		hvg_handle_rescind(((const struct hv_chmsg_rescind *)qm->msg)->child_relid);
+		break;
+	case HV_CHMSG_ALLOFFERS_DELIVERED:
+		complete(&hvg_conn.all_offers);
+		break;
+	}
+	kfree(qm);
+}
+
+/**
+ * hvg_vmbus_on_message() - a message from the host arrived
+ * @msg: the platform's copy of the payload (may still be shared memory)
+ * @len: payload bytes as the platform received them
+ *
+ * Called by the platform in interrupt context.
+ */
+void hvg_vmbus_on_message(const void *msg, u32 len)
+{
+	u8 copy[HV_MSG_PAYLOAD_MAX];
+	struct hvg_queued_msg *qm;
+	u32 type;
+
+	if (len < sizeof(struct hv_chmsg_header) || len > HV_MSG_PAYLOAD_MAX) {
+		pr_err_ratelimited("dropped a host message of %u bytes\n", len);
+		return;
+	}
+	memcpy(copy, msg, len);
+	type = ((struct hv_chmsg_header *)copy)->msgtype;
+	if (type >= HV_CHMSG_COUNT || !hvg_min_size[type]) {
+		pr_err_ratelimited("dropped a host message of unknown type %u\n",
+				   type);
+		return;
+	}
+	if (len < hvg_min_size[type]) {
+		pr_err_ratelimited("dropped a short host message: type %u, %u bytes\n",
+				   type, len);
+		return;
+	}
+
+	switch (type) {
+	case HV_CHMSG_OFFERCHANNEL:
+	case HV_CHMSG_RESCIND_CHANNELOFFER:
+	case HV_CHMSG_ALLOFFERS_DELIVERED:
+		if (!hvg_conn.msg_wq || READ_ONCE(hvg_conn.tearing_down))
+			return;
+		qm = kmalloc(sizeof(*qm), GFP_ATOMIC);
+		if (!qm) {
+			pr_err_ratelimited("out of memory: dropped host message %u\n",
+					   type);
+			return;
+		}
+		memcpy(qm->msg, copy, len);
+		qm->len = len;
+		INIT_WORK(&qm->work, hvg_msg_work);
+		queue_work(hvg_conn.msg_wq, &qm->work);
+		return;
+	default:
+		if (!hvg_deliver_response(type, copy, len))
+			pr_err_ratelimited("dropped an unexpected host response of type %u\n",
+					   type);
+	}
+}
+EXPORT_SYMBOL_GPL(hvg_vmbus_on_message);
+
+void hvg_signal_host(struct hvg_channel *ch)
+{
+	struct hvg_platform *p = hvg_conn.platform;
+
+	ch->events++;
+	if (p)
+		p->signal_event(p, ch->conn_id);
+}
+
+static int hvg_try_version(u32 version)
+{
+	struct hv_chmsg_initiate_contact msg = {};
+	struct hv_chmsg_version_response *resp;
+	struct hvg_platform *p = hvg_conn.platform;
+	struct hvg_waiter *w;
+	int ret;
+
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	hvg_waiter_init(w, HV_CHMSG_VERSION_RESPONSE, 0, U32_MAX);
+	w->any_key = true;
+
+	msg.header.msgtype = HV_CHMSG_INITIATE_CONTACT;
+	msg.vmbus_version_requested = version;
+	msg.target_vcpu = p->vp_index(p, 0);
+	if (version >= HV_VMBUS_VERSION_WIN10_V5)
+		msg.interrupt_page_or_sint = HV_VMBUS_MESSAGE_SINT;
+	msg.monitor_page1 = virt_to_phys(hvg_conn.monitor_pages[0]);
+	msg.monitor_page2 = virt_to_phys(hvg_conn.monitor_pages[1]);
+
+	/* INITIATE_CONTACT goes to id 4 from 5.0 on, to id 1 before. */
+	hvg_conn.msg_conn_id = hvg_vmbus_message_conn_id(version);
+	ret = hvg_post_and_wait(&msg, sizeof(msg), w, HVG_RESPONSE_TIMEOUT);
+	if (ret) {
+		kfree(w);
+		return ret;
+	}
+	resp = (void *)w->msg;
+	if (!resp->version_supported) {
+		kfree(w);
+		return -EPROTONOSUPPORT;
+	}
+	/* From 5.0 the host says where to post from now on. */
+	if (version >= HV_VMBUS_VERSION_WIN10_V5)
+		hvg_conn.msg_conn_id = resp->msg_conn_id;
+	kfree(w);
+	return 0;
+}
+
+int hvg_connect(u32 max_version)
+{
+	struct hv_chmsg_header req = { .msgtype = HV_CHMSG_REQUESTOFFERS };
+	unsigned int i;
+	u32 version;
+	int ret = -EPROTONOSUPPORT;
+
+	hvg_conn.monitor_pages[0] = (void *)get_zeroed_page(GFP_KERNEL);
+	hvg_conn.monitor_pages[1] = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!hvg_conn.monitor_pages[0] || !hvg_conn.monitor_pages[1]) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+
+	for (i = 0; (version = hvg_vmbus_version_at(max_version, i)); i++) {
+		ret = hvg_try_version(version);
+		if (ret != -EPROTONOSUPPORT)
+			break;
+	}
+	if (ret) {
+		pr_err("no VMBus protocol version agreed with the host (%d)\n", ret);
+		goto fail;
+	}
+	hvg_conn.version = version;
+	hvg_conn.connected = true;
+	pr_info("connected to the %s host, protocol %u.%u\n",
+		hvg_conn.platform->name, HV_VMBUS_VERSION_MAJOR(version),
+		HV_VMBUS_VERSION_MINOR(version));
+
+	reinit_completion(&hvg_conn.all_offers);
+	ret = hvg_post(&req, sizeof(req));
+	if (ret)
+		goto fail;
+	if (!wait_for_completion_timeout(&hvg_conn.all_offers,
+					 HVG_RESPONSE_TIMEOUT))
+		pr_warn("the host did not say all offers were delivered\n");
+	return 0;
+
+fail:
+	hvg_conn.connected = false;
+	free_page((unsigned long)hvg_conn.monitor_pages[0]);
+	free_page((unsigned long)hvg_conn.monitor_pages[1]);
+	hvg_conn.monitor_pages[0] = NULL;
+	hvg_conn.monitor_pages[1] = NULL;
+	return ret;
+}
+
+/* Tell the host we are going away and wait until it has let go. */
+void hvg_disconnect(void)
+{
+	struct hv_chmsg_header msg = { .msgtype = HV_CHMSG_UNLOAD };
+	struct hvg_waiter *w;
+
+	if (!hvg_conn.connected)
+		return;
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (w) {
+		hvg_waiter_init(w, HV_CHMSG_UNLOAD_RESPONSE, 0, U32_MAX);
+		w->any_key = true;
+		if (hvg_post_and_wait(&msg, sizeof(msg), w, HVG_RESPONSE_TIMEOUT))
+			pr_warn("the host did not answer UNLOAD\n");
+		kfree(w);
+	}
+	hvg_conn.connected = false;
+	free_page((unsigned long)hvg_conn.monitor_pages[0]);
+	free_page((unsigned long)hvg_conn.monitor_pages[1]);
+	hvg_conn.monitor_pages[0] = NULL;
+	hvg_conn.monitor_pages[1] = NULL;
+}
+
+/*
+ * Panic: we cannot sleep or wait for workers, but the host must still
+ * learn that this VM's channels are dead, or a kdump kernel could not
+ * connect. Post UNLOAD and move on.
+ */
+void hvg_unload_atomic(void)
+{
+	struct hv_chmsg_header msg = { .msgtype = HV_CHMSG_UNLOAD };
+
+	if (hvg_conn.connected && hvg_conn.platform)
+		hvg_post(&msg, sizeof(msg));
+}
