@@ -283,7 +283,12 @@ static enum kvp_pool_result pool_commit(struct kvp_pool *pool, const void *data,
 	}
 	if (write_all(pool->fd, data, length, offset) < 0 ||
 	    ftruncate(pool->fd, new_size) < 0 || fsync(pool->fd) < 0) {
-		/* The journal stays; the next load finishes the change. */
+		/*
+		 * The journal stays and the next load finishes the change, so
+		 * the host hears "failed" for a change that lands later. That
+		 * is the requested outcome either way, and a retried SET or
+		 * DELETE is harmless; the alternative, a half-written pool, is not.
+		 */
 		goto fail;
 	}
 	unlink(pool->journal_path);
@@ -291,8 +296,8 @@ static enum kvp_pool_result pool_commit(struct kvp_pool *pool, const void *data,
 	return KVP_POOL_OK;
 fail:
 	log_msg(LOG_ERR, "%s: write failed: %s", pool->path, strerror(errno));
-	return (errno == ENOSPC || errno == EDQUOT) ? KVP_POOL_FULL
-						     : KVP_POOL_IO_ERROR;
+	return (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) ? KVP_POOL_FULL
+								       : KVP_POOL_IO_ERROR;
 }
 
 static bool record_valid(const struct kvp_record *r)

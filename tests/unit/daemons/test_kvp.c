@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -637,6 +638,34 @@ static void test_pool_full(void **state)
 	assert_int_equal(do_set(f, 1, "a", "changed"), HV_S_OK);
 	assert_int_equal(do_get(f, 1, "a", value), HV_S_OK);
 	assert_string_equal(value, "changed");
+}
+
+/* Runs in a child: a file size limit makes the journal write fail (EFBIG, like ENOSPC). */
+static void test_disk_full_reported_pool_intact(void **state)
+{
+	struct fixture *f = *state;
+	char value[2100], *p = pool_path(f, 1);
+	pid_t pid;
+	int status;
+
+	handshake(f);
+	assert_int_equal(do_set(f, 1, "before", "1"), HV_S_OK);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 1000, 1000 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		_exit(do_set(f, 1, "after", "2") == HV_ERROR_DISK_FULL ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(file_size(p), 2560);
+	assert_int_equal(do_get(f, 1, "after", value), HV_S_CONT);
+	assert_int_equal(do_get(f, 1, "before", value), HV_S_OK);
+	free(p);
 }
 
 /* Another process holds the lock; our GET must wait and then see its write. */
@@ -1445,6 +1474,7 @@ int main(void)
 		T(test_crash_after_journal_is_replayed),
 		T(test_torn_journal_discarded),
 		T(test_pool_full),
+		T(test_disk_full_reported_pool_intact),
 		T(test_waits_for_lock_holder),
 		T(test_unterminated_key_rejected),
 		T(test_oversized_sizes_rejected),
