@@ -47,39 +47,39 @@ fx_disk() {
 # fx_attach FILE [PARTNO]: attach a partition (or the whole file) as a loop
 # device; prints the device. Callers use fx_attach_var to keep FX_LOOPS.
 fx_attach_var() {
-	local __var=$1 __file=$2 __part=${3:-0} __start __sectors __dev
-	if [ "$__part" -gt 0 ]; then
-		read -r __start __sectors < <(partx -g -o START,SECTORS -n "$__part" "$__file") ||
-			fx_die "partx $__file $__part"
-		__dev=$(losetup -f --show -o $((__start * 512)) --sizelimit $((__sectors * 512)) "$__file") ||
-			fx_die "losetup $__file part $__part"
+	local _av_var=$1 _av_file=$2 _av_part=${3:-0} _av_start _av_sectors _av_dev
+	if [ "$_av_part" -gt 0 ]; then
+		read -r _av_start _av_sectors < <(partx -g -o START,SECTORS -n "$_av_part" "$_av_file") ||
+			fx_die "partx $_av_file $_av_part"
+		_av_dev=$(losetup -f --show -o $((_av_start * 512)) --sizelimit $((_av_sectors * 512)) "$_av_file") ||
+			fx_die "losetup $_av_file part $_av_part"
 	else
-		__dev=$(losetup -f --show "$__file") || fx_die "losetup $__file"
+		_av_dev=$(losetup -f --show "$_av_file") || fx_die "losetup $_av_file"
 	fi
-	FX_LOOPS+=("$__dev")
-	printf -v "$__var" '%s' "$__dev"
+	FX_LOOPS+=("$_av_dev")
+	printf -v "$_av_var" '%s' "$_av_dev"
 }
 
 # fx_mkfs_var VAR FILE PARTNO TYPE [mkfs options...]: make a filesystem on a
 # partition; VAR receives the loop device, which stays attached.
 fx_mkfs_var() {
-	local __v=$1 file=$2 part=$3 type=$4 dev
+	local _mk_v=$1 _mk_f=$2 _mk_p=$3 _mk_t=$4 _mk_dev
 	shift 4
-	fx_attach_var dev "$file" "$part"
-	[ -n "$dev" ] || fx_die "attach $file $part"
-	case $type in
-	ext2 | ext3 | ext4) mkfs."$type" -q -F "$@" "$dev" >/dev/null 2>&1 ;;
-	xfs) mkfs.xfs -q -f "$@" "$dev" >/dev/null 2>&1 ;;
-	btrfs) mkfs.btrfs -q -f "$@" "$dev" >/dev/null 2>&1 ;;
-	swap) mkswap "$@" "$dev" >/dev/null 2>&1 ;;
-	vfat) mkfs.vfat "$@" "$dev" >/dev/null 2>&1 ;;
+	fx_attach_var _mk_dev "$_mk_f" "$_mk_p"
+	[ -n "$_mk_dev" ] || fx_die "attach $_mk_f $_mk_p"
+	case $_mk_t in
+	ext2 | ext3 | ext4) mkfs."$_mk_t" -q -F "$@" "$_mk_dev" >/dev/null 2>&1 ;;
+	xfs) mkfs.xfs -q -f "$@" "$_mk_dev" >/dev/null 2>&1 ;;
+	btrfs) mkfs.btrfs -q -f "$@" "$_mk_dev" >/dev/null 2>&1 ;;
+	swap) mkswap "$@" "$_mk_dev" >/dev/null 2>&1 ;;
+	vfat) mkfs.vfat "$@" "$_mk_dev" >/dev/null 2>&1 ;;
 	luks) echo -n fixture-passphrase | cryptsetup luksFormat -q --type luks2 \
-		--pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@" "$dev" - >/dev/null 2>&1 ;;
-	lvmpv) pvcreate -q -ff -y --devices "$dev" "$dev" >/dev/null 2>&1 ||
-		pvcreate -q -ff -y "$dev" >/dev/null 2>&1 ;;
-	*) fx_die "unknown filesystem type $type" ;;
-	esac || fx_die "mkfs $type on $dev"
-	printf -v "$__v" '%s' "$dev"
+		--pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@" "$_mk_dev" - >/dev/null 2>&1 ;;
+	lvmpv) pvcreate -q -ff -y --devices "$_mk_dev" "$_mk_dev" >/dev/null 2>&1 ||
+		pvcreate -q -ff -y "$_mk_dev" >/dev/null 2>&1 ;;
+	*) fx_die "unknown filesystem type $_mk_t" ;;
+	esac || fx_die "mkfs $_mk_t on $_mk_dev"
+	printf -v "$_mk_v" '%s' "$_mk_dev"
 }
 
 fx_mount() {

@@ -40,6 +40,9 @@ struct hvm_ctx {
 	struct hvm_namemap map;
 	FILE *report;		/* where findings go (stdout) */
 	bool quiet_notes;
+	/* initramfs-tools builds with MODULES=dep/list: name the drivers in
+	 * /etc/initramfs-tools/modules (with "most" they are in anyway) */
+	bool itools_needs_modules;
 	const char *file;	/* file being processed, for messages */
 	unsigned changes, unresolved, notes, errors;
 };

@@ -579,7 +579,7 @@ static int ensure_itools_modules(const char *root, FILE *log)
 }
 
 int hvm_initramfs_rebuild(const char *root, bool live, struct hvm_kernel *k,
-			  FILE *log)
+			  bool itools_modules, FILE *log)
 {
 	static const char *const dracut[] = { "usr/bin/dracut", "usr/sbin/dracut",
 					      "sbin/dracut", NULL };
@@ -610,7 +610,7 @@ int hvm_initramfs_rebuild(const char *root, bool live, struct hvm_kernel *k,
 	} else if ((tool = find_tool(root, itools))) {
 		if (!k->image[0])
 			snprintf(image, sizeof(image), "boot/initrd.img-%s", k->kver);
-		if (ensure_itools_modules(root, log))
+		if (itools_modules && ensure_itools_modules(root, log))
 			return -1;
 		argv[a++] = "update-initramfs";
 		argv[a++] = k->image[0] ? "-u" : "-c";

@@ -40,11 +40,13 @@ bool hvm_kernel_ok(const struct hvm_kernel *k);
  * Rebuild the initramfs of k with the tool the guest has (dracut,
  * update-initramfs, SUSE mkinitrd, RHEL 5 mkinitrd), keeping the previous
  * image as <image>.pre-hv-migrate. For an offline root the tool runs chrooted
- * in a private mount namespace with /dev, /proc and /sys bound. Returns 0
- * after checking that the new image has the drivers.
+ * in a private mount namespace with /dev, /proc and /sys bound. With
+ * itools_modules (initramfs-tools set to MODULES=dep or list), the drivers
+ * are listed in /etc/initramfs-tools/modules first. Returns 0 after checking
+ * that the new image has the drivers.
  */
 int hvm_initramfs_rebuild(const char *root, bool live, struct hvm_kernel *k,
-			  FILE *log);
+			  bool itools_modules, FILE *log);
 
 /*
  * Run tool (a path relative to root) with argv as the guest would: directly

@@ -163,7 +163,7 @@ static unsigned do_kernels(struct hvm_ctx *ctx, const struct opts *o, bool live)
 				bad++;	/* --no-initramfs: still not bootable */
 			continue;
 		}
-		if (hvm_initramfs_rebuild(o->root, live, k, stderr)) {
+		if (hvm_initramfs_rebuild(o->root, live, k, ctx->itools_needs_modules, stderr)) {
 			hvm_report(ctx, HVM_UNRESOLVED, 0, "kernel %s: initramfs not rebuilt", k->kver);
 			bad++;
 		} else {
@@ -227,6 +227,54 @@ static void regen_grub(struct hvm_ctx *ctx, const struct opts *o, bool live)
 			fprintf(ctx->report, "%s: regenerated with /%s\n", t[i].cfg, t[i].tool);
 		return;
 	}
+}
+
+/*
+ * MODULES= of initramfs-tools (initramfs.conf(5)): "most", the default,
+ * includes every SCSI driver, hv_storvsc among them; "dep" and "list" only
+ * what the build host uses or the modules file names. conf.d files are read
+ * after initramfs.conf, so the last assignment wins.
+ */
+static bool itools_needs_modules(const char *root)
+{
+	char p[PATH_MAX * 2], line[512], val[64] = "most";
+	glob_t g;
+	size_t n = 0;
+	char **files;
+
+	snprintf(p, sizeof(p), "%s/etc/initramfs-tools/conf.d/*", root);
+	if (glob(p, 0, NULL, &g) == 0)
+		n = g.gl_pathc;
+	files = calloc(n + 1, sizeof(*files));
+	if (!files) {
+		if (n)
+			globfree(&g);
+		return true;
+	}
+	snprintf(p, sizeof(p), "%s/etc/initramfs-tools/initramfs.conf", root);
+	files[0] = p;
+	for (size_t i = 0; i < n; i++)
+		files[i + 1] = g.gl_pathv[i];
+	for (size_t i = 0; i <= n; i++) {
+		FILE *f = fopen(files[i], "re");
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char *s = line + strspn(line, " \t");
+
+			if (strncmp(s, "MODULES=", 8))
+				continue;
+			s += 8;
+			s += strspn(s, "\"'");
+			snprintf(val, sizeof(val), "%.*s", (int)strcspn(s, "\"' \t\n#"), s);
+		}
+		fclose(f);
+	}
+	free(files);
+	if (n)
+		globfree(&g);
+	return strcmp(val, "most") != 0;
 }
 
 int main(int argc, char **argv)
@@ -312,6 +360,7 @@ int main(int argc, char **argv)
 	/* with --dry-run, stdout carries only the diff */
 	ctx.report = o.dry_run ? stderr : stdout;
 	ctx.quiet_notes = o.quiet;
+	ctx.itools_needs_modules = itools_needs_modules(o.root);
 
 	do_files(&ctx, &o, &wrote_grub_src);
 	if (wrote_grub_src)

@@ -755,7 +755,7 @@ static int add_itools_modules(struct hvm_ctx *ctx, struct hvm_text *t)
 			if (same_module(s + wb[0], we[0] - wb[0], hvm_hv_drivers[d]))
 				have[d] = true;
 	}
-	if (!t->n || (have[0] && have[1] && have[2]))
+	if (!ctx->itools_needs_modules || !t->n || (have[0] && have[1] && have[2]))
 		return 0;
 	s = hvm_text_cur(t, t->n - 1, &len);
 	sb_add(&sb, s, len);

@@ -57,6 +57,7 @@ static struct hvm_ctx new_ctx(void)
 
 	c.res.resolve = table_resolve;
 	c.report = NULL;	/* counts only */
+	c.itools_needs_modules = true;
 	return c;
 }
 
