@@ -7,7 +7,6 @@
 #include "fake_device.h"
 
 #include <endian.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 
 #include "common/log.h"
 #include "shutdown/shutdown_daemon.h"
+#include "fake_bus.h"
 
 /* ---- injected power ops ---- */
 
@@ -352,9 +352,7 @@ static void test_exec_fallback(void **state)
 /* ---- logind client against a fake logind on a private bus ---- */
 
 struct fake_logind {
-	sd_bus *server;
-	pthread_t thread;
-	volatile int stop;
+	struct fake_bus bus;
 	int list_calls;
 	int inhibited_lists;     /* ListInhibitors reports an inhibitor this many times */
 	const char *inhibit_what;
@@ -424,50 +422,18 @@ static const sd_bus_vtable fake_logind_vtable[] = {
 	SD_BUS_VTABLE_END
 };
 
-static void *fake_logind_loop(void *arg)
-{
-	struct fake_logind *fl = arg;
-
-	while (!fl->stop) {
-		int r = sd_bus_process(fl->server, NULL);
-
-		if (r < 0)
-			break;
-		if (r == 0)
-			sd_bus_wait(fl->server, 20000);
-	}
-	return NULL;
-}
-
-/* Connect a client bus to a fake logind over a socketpair (no bus daemon). */
+/* A fake logind on a private bus; returns the client end. */
 static sd_bus *start_fake_logind(struct fake_logind *fl)
 {
-	sd_bus *client = NULL;
-	sd_id128_t id;
-	int sv[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	assert_int_equal(sd_id128_randomize(&id), 0);
-	assert_true(sd_bus_new(&fl->server) >= 0);
-	assert_true(sd_bus_set_fd(fl->server, sv[0], sv[0]) >= 0);
-	assert_true(sd_bus_set_server(fl->server, 1, id) >= 0);
-	assert_true(sd_bus_add_object_vtable(fl->server, NULL, "/org/freedesktop/login1",
-					     "org.freedesktop.login1.Manager",
-					     fake_logind_vtable, fl) >= 0);
-	assert_true(sd_bus_start(fl->server) >= 0);
-	assert_int_equal(pthread_create(&fl->thread, NULL, fake_logind_loop, fl), 0);
-	assert_true(sd_bus_new(&client) >= 0);
-	assert_true(sd_bus_set_fd(client, sv[1], sv[1]) >= 0);
-	assert_true(sd_bus_start(client) >= 0);
-	return client;
+	assert_int_equal(fake_bus_start(&fl->bus, "/org/freedesktop/login1",
+					"org.freedesktop.login1.Manager", fake_logind_vtable, fl), 0);
+	return fl->bus.client;
 }
 
 static void stop_fake_logind(struct fake_logind *fl, sd_bus *client)
 {
-	sd_bus_flush_close_unref(client);
-	fl->stop = 1;
-	pthread_join(fl->thread, NULL);
-	sd_bus_flush_close_unref(fl->server);
+	(void)client;
+	fake_bus_stop(&fl->bus);
 }
 
 static void test_logind_poweroff_waits_for_inhibitor(void **state)
