@@ -276,13 +276,15 @@ int kvp_render_networkd(const struct kvp_ip_config *cfg, const char *ifname,
 	bool overflow = false;
 	unsigned int i;
 
+	/*
+	 * Name and MAC together: an SR-IOV VF carries the synthetic NIC's MAC
+	 * and must not pick up the same configuration.
+	 */
 	emit(buf, cap, &used, &overflow,
 	     "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
-	     "[Match]\n");
+	     "[Match]\nName=%s\n", ifname);
 	if (mac && mac[0])
 		emit(buf, cap, &used, &overflow, "MACAddress=%s\n", mac);
-	else
-		emit(buf, cap, &used, &overflow, "Name=%s\n", ifname);
 	emit(buf, cap, &used, &overflow, "\n[Network]\nDHCP=%s\n",
 	     cfg->dhcp ? "yes" : "no");
 	for (i = 0; i < cfg->addr_count; i++)

@@ -1070,7 +1070,7 @@ static void test_set_ip_info_networkd(void **state)
 	assert_non_null(text);
 	assert_string_equal(text,
 			    "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
-			    "[Match]\nMACAddress=00:15:5D:01:02:03\n\n[Network]\nDHCP=no\n"
+			    "[Match]\nName=eth0\nMACAddress=00:15:5D:01:02:03\n\n[Network]\nDHCP=no\n"
 			    "Address=192.168.1.10/24\nAddress=2001:db8::10/64\n"
 			    "Gateway=192.168.1.1\nDNS=192.168.1.2\nDNS=2001:db8::53\n");
 	assert_int_equal(f->reload_calls, 1);
