@@ -84,6 +84,10 @@ struct hv_shutdown_msg {
 };
 
 /* Natural alignment gives this layout with no padding on every ABI. */
+#ifdef __cplusplus
+static_assert(sizeof(struct hv_shutdown_msg) == 32, "hv_shutdown_msg is 32 bytes");
+#else
 _Static_assert(sizeof(struct hv_shutdown_msg) == 32, "hv_shutdown_msg is 32 bytes");
+#endif
 
 #endif /* _UAPI_HYPERV_GUEST_HV_SHUTDOWN_H */
