@@ -7,7 +7,8 @@
  * Protocol (tools/hv/hv_fcopy_daemon.c, include/uapi/linux/hyperv.h): the
  * daemon writes an int FCOPY_CURRENT_VERSION; the kernel answers with a
  * __u32. Then each read is one of: struct hv_start_fcopy (START_FILE_COPY,
- * names already converted from UTF-16 to UTF-8 by the kernel), struct
+ * names already converted from UTF-16 to UTF-8 by the kernel, at most
+ * W_MAX_PATH - 1 bytes each: fcopy_send_data() in drivers/hv/hv_fcopy.c), struct
  * hv_do_fcopy (WRITE_TO_FILE), or a bare struct hv_fcopy_hdr
  * (COMPLETE_FCOPY, CANCEL_FCOPY). Each is answered with an int status.
  *
