@@ -7,7 +7,9 @@
  * - hv-fcopy-daemon receives a file;
  * - hv-shutdown-daemon performs a request with the shutdown(8) fallback
  *   (a stand-in script) and stops for good when the kernel refuses its
- *   protocol version.
+ *   protocol version;
+ * - hv-vss-daemon runs its hooks around FREEZE/THAW and exits cleanly on
+ *   SIGTERM (with an empty mount table, so nothing is really frozen).
  * Needs HVG_BIN_DIR (our binaries) and HVG_PRELOAD.
  */
 #include "fake_device.h"
@@ -254,6 +256,66 @@ static void test_shutdown_binary_exec_fallback(void **state)
 	free(scratch);
 }
 
+/*
+ * The VSS program with an empty mount table (nothing on the build machine
+ * is frozen): handshake, hooks around FREEZE/THAW, clean exit on SIGTERM.
+ */
+static void test_vss_binary_cycle(void **state)
+{
+	struct harness h;
+	struct hv_vss_msg msg;
+	char text[2048], *scratch = make_temp_dir(), *hooks, *hook, *log, *mounts, *out;
+	uint32_t version = 1;
+	int dev, status;
+
+	(void)state;
+	hooks = path_join(scratch, "hooks");
+	mkdir(hooks, 0755);
+	hook = path_join(hooks, "10-record");
+	log = path_join(scratch, "hook.log");
+	mounts = path_join(scratch, "mounts");
+	write_text_file(mounts, "tmpfs /tmp tmpfs rw 0 0\n");
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$1\" >> %s\n", log);
+	write_text_file(hook, text);
+	chmod(hook, 0755);
+	snprintf(text, sizeof(text), "mounts = %s\nhook_dir = %s\nhook_timeout = 5\n", mounts, hooks);
+	start(&h, "hv-vss-daemon", text);
+	dev = accept_device(&h);
+	assert_int_equal(fake_recv(dev, &msg, sizeof(msg), 20000), sizeof(msg));
+	assert_int_equal(msg.vss_hdr.operation, VSS_OP_REGISTER1);
+	assert_int_equal(send(dev, &version, sizeof(version), 0), sizeof(version));
+	memset(&msg, 0, sizeof(msg));
+	msg.vss_hdr.operation = VSS_OP_FREEZE;
+	assert_int_equal(send(dev, &msg, sizeof(msg), 0), sizeof(msg));
+	assert_int_equal(fake_recv(dev, &msg, sizeof(msg), 20000), sizeof(msg));
+	assert_int_equal(msg.error, HV_S_OK);
+	memset(&msg, 0, sizeof(msg));
+	msg.vss_hdr.operation = VSS_OP_THAW;
+	assert_int_equal(send(dev, &msg, sizeof(msg), 0), sizeof(msg));
+	assert_int_equal(fake_recv(dev, &msg, sizeof(msg), 20000), sizeof(msg));
+	assert_int_equal(msg.error, HV_S_OK);
+	/* Post-thaw hooks run after the reply; give them a moment. */
+	for (int i = 0; i < 200 && file_size(log) < 12; i++)
+		usleep(10000);
+	out = read_whole_file(log, NULL);
+	assert_non_null(out);
+	assert_string_equal(out, "freeze\nthaw\n");
+	kill(h.pid, SIGTERM);
+	assert_int_equal(waitpid(h.pid, &status, 0), h.pid);
+	h.pid = -1;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(dev);
+	stop(&h);
+	free(out);
+	free(hooks);
+	free(hook);
+	free(log);
+	free(mounts);
+	remove_tree(scratch);
+	free(scratch);
+}
+
 static void test_shutdown_binary_stops_on_version_refusal(void **state)
 {
 	struct hv_shutdown_msg m;
@@ -282,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_fcopy_binary_receives_file),
 		cmocka_unit_test(test_shutdown_binary_exec_fallback),
 		cmocka_unit_test(test_shutdown_binary_stops_on_version_refusal),
+		cmocka_unit_test(test_vss_binary_cycle),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
