@@ -9,15 +9,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A scratch directory, in /dev/shm when available (fsync there is cheap). */
+static char *fuzz_scratch_path;
+
+static inline void fuzz_scratch_remove(void)
+{
+	remove_tree(fuzz_scratch_path);
+}
+
+/*
+ * A scratch directory, in /dev/shm when available (fsync there is cheap),
+ * removed when the fuzzer exits normally (a crash leaves it for debugging).
+ */
 static inline char *fuzz_scratch_dir(void)
 {
 	char tmpl[] = "/dev/shm/hvg-fuzz-XXXXXX";
 	char *dir = mkdtemp(tmpl);
 
-	if (!dir)
-		return make_temp_dir();
-	return strdup(dir);
+	fuzz_scratch_path = dir ? strdup(dir) : make_temp_dir();
+	atexit(fuzz_scratch_remove);
+	return fuzz_scratch_path;
 }
 
 static inline void fuzz_mkdir_p(const char *path)
