@@ -328,9 +328,12 @@ static void scan_kernel(const char *root, const char *moddir, struct hvm_kernel 
 			k->in_kernel[d] = true;
 	k->image[0] = '\0';
 	for (size_t i = 0; i < sizeof(image_names) / sizeof(*image_names); i++) {
+		char real[PATH_MAX];
+
 		snprintf(rel, sizeof(rel), image_names[i], k->kver);
-		if (exists_in(root, rel)) {
-			snprintf(k->image, sizeof(k->image), "%s", rel);
+		/* the resolved path: a link must not lead out of the root */
+		if (exists_in(root, rel) && !hvm_path_in_root(root, rel, real, sizeof(real))) {
+			snprintf(k->image, sizeof(k->image), "%s", real);
 			break;
 		}
 	}
@@ -353,7 +356,12 @@ int hvm_kernels_scan(const char *root, struct hvm_kernel **out, size_t *n)
 		struct dirent *de;
 		DIR *dir;
 
-		snprintf(p, sizeof(p), "%s/%s", root, moddirs[m]);
+		char moddir[PATH_MAX];
+
+		/* merged /usr makes lib a link; follow it inside the root */
+		if (hvm_path_in_root(root, moddirs[m], moddir, sizeof(moddir)))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", root, moddir);
 		dir = opendir(p);
 		if (!dir)
 			continue;
@@ -388,7 +396,7 @@ int hvm_kernels_scan(const char *root, struct hvm_kernel **out, size_t *n)
 			ks = nk;
 			memset(&ks[cnt], 0, sizeof(ks[cnt]));
 			snprintf(ks[cnt].kver, sizeof(ks[cnt].kver), "%s", de->d_name);
-			scan_kernel(root, moddirs[m], &ks[cnt]);
+			scan_kernel(root, moddir, &ks[cnt]);
 			cnt++;
 		}
 		closedir(dir);

@@ -26,7 +26,7 @@
 
 struct opts {
 	const char *root;
-	bool fix, dry_run, no_initramfs, quiet;
+	bool fix, dry_run, no_initramfs, no_exec, quiet;
 };
 
 static void usage(FILE *f)
@@ -39,6 +39,8 @@ static void usage(FILE *f)
 	      "                      repeatable\n"
 	      "  --dry-run           fix: print a unified diff, change nothing\n"
 	      "  --no-initramfs      fix: leave the initramfs images alone\n"
+	      "  --no-exec           fix: run none of the guest's programs (implies\n"
+	      "                      --no-initramfs; grub.cfg is only edited)\n"
 	      "  --quiet             do not print notes\n"
 	      "Exit status: 0 nothing to fix (check) or all fixed (fix), 1 something\n"
 	      "needs fixing or could not be fixed, 2 error. See hv-migrate(8).\n", f);
@@ -192,7 +194,7 @@ static void regen_grub(struct hvm_ctx *ctx, const struct opts *o, bool live)
 	bool host_efi, guest_efi;
 	glob_t g;
 
-	if (!o->fix || o->dry_run)
+	if (!o->fix || o->dry_run || o->no_exec)
 		return;
 	host_efi = access("/sys/firmware/efi", F_OK) == 0;
 	snprintf(p, sizeof(p), "%s/boot/efi/EFI/*/grub*.efi", o->root);
@@ -285,6 +287,7 @@ int main(int argc, char **argv)
 		{ "map", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-initramfs", no_argument, NULL, 'I' },
+		{ "no-exec", no_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -297,7 +300,7 @@ int main(int argc, char **argv)
 	unsigned bad_kernels;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "r:d:m:nIqh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:d:m:nIXqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o.root = optarg;
@@ -320,6 +323,9 @@ int main(int argc, char **argv)
 			break;
 		case 'I':
 			o.no_initramfs = true;
+			break;
+		case 'X':
+			o.no_exec = o.no_initramfs = true;
 			break;
 		case 'q':
 			o.quiet = true;

@@ -138,6 +138,26 @@ static bool is_field(const char *s, size_t len, int idx, size_t off,
 	return field_span(s, len, idx, &b, &e) && b == off && e == off + ref->len;
 }
 
+/* Is s[off] the value of "<key> = " that starts line s? */
+static bool lilo_directive(const char *s, size_t len, size_t off, const char *key)
+{
+	size_t i = 0, kl = strlen(key);
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (len - i < kl || memcmp(s + i, key, kl))
+		return false;
+	i += kl;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i >= len || s[i] != '=')
+		return false;
+	i++;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i == off;
+}
+
 static enum refctx classify(enum hvm_filetype ft, const char *s, size_t len,
 			    size_t off, const struct hvm_devref *ref)
 {
@@ -153,16 +173,13 @@ static enum refctx classify(enum hvm_filetype ft, const char *s, size_t len,
 		 * accepts UUID=, LABEL=, PARTUUID= there */
 		return is_field(s, len, 1, off, ref) ? CTX_STABLE : CTX_NAMES;
 	case HVM_FT_LILO:
-		if (after_key(s, off, "root=")) {
-			size_t b, e;
-
-			/* a root= line of its own is the LILO directive;
-			 * lilo.conf(5) wants root="UUID=..." quoted */
-			if (field_span(s, len, 0, &b, &e) && b + 5 == off)
-				return CTX_LILO_ROOT;
-			return CTX_STABLE;
-		}
-		return after_key(s, off, "resume=") ? CTX_STABLE : CTX_NAMES;
+		/* a root directive of its own line, "root = /dev/x" with
+		 * optional blanks; lilo.conf(5) wants root="UUID=..." quoted */
+		if (lilo_directive(s, len, off, "root"))
+			return CTX_LILO_ROOT;
+		if (after_key(s, off, "root=") || after_key(s, off, "resume="))
+			return CTX_STABLE;	/* inside append="..." */
+		return CTX_NAMES;
 	case HVM_FT_CMDLINE:
 	case HVM_FT_DEFAULT_GRUB:
 	case HVM_FT_GRUBENV:
@@ -235,10 +252,12 @@ static bool replace_ref(struct hvm_ctx *ctx, size_t lineno, enum refctx rc,
 		}
 	}
 fallback:
-	if (hvm_namemap_apply(&ctx->map, ref, rep, repsz)) {
-		if (!strcmp(rep, old) || (ref->glob && !strncmp(rep, old, strlen(rep)) &&
-					  strlen(rep) == ref->len))
-			return false;
+	/* --map is for where only a name fits: where an identifier fits but
+	 * none could be read (a CD-ROM, a disk not bound with --disk), a
+	 * renamed device would be a guess */
+	if (rc == CTX_NAMES && hvm_namemap_apply(&ctx->map, ref, rep, repsz)) {
+		if (!strcmp(rep, old))
+			return false;	/* mapped onto itself (sd=sd) */
 		hvm_report(ctx, HVM_CHANGE, lineno, "%s -> %s (--map)", old, rep);
 		return true;
 	}
