@@ -75,7 +75,8 @@ int hvg_platform_register(struct hvg_platform *platform)
 		hvg_conn.platform = platform;
 		WRITE_ONCE(hvg_conn.tearing_down, false);
 		pr_info("platform %s registered\n", platform->name);
-		queue_work(hvg_conn.dev_wq, &hvg_conn.connect_work);
+		/* Not on dev_wq: unregistering flushes that under this lock. */
+		schedule_work(&hvg_conn.connect_work);
 	}
 	mutex_unlock(&hvg_platform_lock);
 	return ret;
