@@ -83,6 +83,16 @@ static void test_load_status(void **state)
 	assert_int_equal(hvm_text_load(p, &t), HVM_LOAD_OK);
 	assert_int_equal(t.n, 0);
 	hvm_text_free(&t);
+	/* bigger than any configuration file: refused, not read */
+	snprintf(p, sizeof(p), "%s/huge", dir);
+	{
+		int fd = open(p, O_WRONLY | O_CREAT, 0644);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, (off_t)HVM_TEXT_MAX + 1), 0);
+		close(fd);
+	}
+	assert_int_equal(hvm_text_load(p, &t), HVM_LOAD_TOOBIG);
 	put("nonl", "a\nb", 3);
 	snprintf(p, sizeof(p), "%s/nonl", dir);
 	assert_int_equal(hvm_text_load(p, &t), HVM_LOAD_OK);
