@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -124,6 +125,60 @@ static void do_files(struct hvm_ctx *ctx, const struct opts *o, bool *wrote_grub
 			hvm_text_free(&t);
 		}
 		globfree(&g);
+	}
+}
+
+/*
+ * Device lists and caches written on the old hypervisor that name its disks
+ * and make the new ones invisible: LVM's devices file (lvmdevices(8), by
+ * wwid or name) and its old cache, and blkid's cache. virt-v2v deletes the
+ * same files (RHBZ#1164853, RHBZ#2112801); here they are moved aside under
+ * the backup name, so nothing is lost.
+ */
+static void do_stale_files(struct hvm_ctx *ctx, const struct opts *o)
+{
+	static const char *const stale[] = {
+		"etc/lvm/devices/system.devices",
+		"etc/lvm/cache/.cache",
+		"etc/blkid/blkid.tab",
+		"etc/blkid.tab",
+	};
+
+	for (size_t i = 0; i < sizeof(stale) / sizeof(*stale); i++) {
+		char rel[PATH_MAX], abs[PATH_MAX * 2], bak[PATH_MAX * 2 + 32];
+		struct stat st;
+
+		if (hvm_path_in_root(o->root, stale[i], rel, sizeof(rel)))
+			continue;
+		snprintf(abs, sizeof(abs), "%s/%s", o->root, rel);
+		if (lstat(abs, &st) || !S_ISREG(st.st_mode))
+			continue;
+		ctx->file = rel;
+		if (!o->fix || o->dry_run) {
+			hvm_report(ctx, HVM_CHANGE, 0,
+				   "names the old disks; it would be moved aside");
+			continue;
+		}
+		for (int n = 0; n < 100; n++) {
+			if (n == 0)
+				snprintf(bak, sizeof(bak), "%s.hv-migrate.bak", abs);
+			else
+				snprintf(bak, sizeof(bak), "%s.hv-migrate.bak.%d", abs, n);
+			/* link then unlink: never replaces an existing backup */
+			if (link(abs, bak) == 0) {
+				if (unlink(abs))
+					hvm_report(ctx, HVM_ERROR, 0, "%s", strerror(errno));
+				else
+					hvm_report(ctx, HVM_CHANGE, 0, "moved aside to %s",
+						   bak + strlen(o->root) + 1);
+				break;
+			}
+			if (errno != EEXIST) {
+				hvm_report(ctx, HVM_ERROR, 0, "cannot move aside: %s",
+					   strerror(errno));
+				break;
+			}
+		}
 	}
 }
 
@@ -369,6 +424,7 @@ int main(int argc, char **argv)
 	ctx.itools_needs_modules = itools_needs_modules(o.root);
 
 	do_files(&ctx, &o, &wrote_grub_src);
+	do_stale_files(&ctx, &o);
 	if (wrote_grub_src)
 		regen_grub(&ctx, &o, live);
 	bad_kernels = do_kernels(&ctx, &o, live);
