@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "resolve.h"
 
+#include "files.h"
+
 #include <blkid.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <libmount.h>
 #include <limits.h>
 #include <stdio.h>
@@ -267,6 +270,58 @@ static int find_disk_of(const char *src, char *disk, size_t disksz, int *partno,
 	return 0;
 }
 
+/*
+ * The first root=/dev/<name> in the guest's boot configuration whose
+ * partition number is partno. Only a hint: the caller verifies it against
+ * the mounted filesystem before using it.
+ */
+static int root_from_cmdlines(const char *root, int partno, struct hvm_devref *out)
+{
+	static const char *const files[] = {
+		"boot/grub2/grub.cfg", "boot/grub/grub.cfg", "boot/grub/menu.lst",
+		"boot/grub/grub.conf", "boot/grub2/grubenv", "etc/default/grub",
+		"boot/extlinux/extlinux.conf", "boot/loader/entries/*.conf",
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		char pat[PATH_MAX * 2];
+		glob_t g;
+
+		snprintf(pat, sizeof(pat), "%s/%s", root, files[i]);
+		if (glob(pat, 0, NULL, &g))
+			continue;
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			char rel[PATH_MAX], abs[PATH_MAX * 2];
+			struct hvm_text t;
+
+			if (hvm_path_in_root(root, g.gl_pathv[k] + strlen(root) + 1, rel, sizeof(rel)))
+				continue;
+			snprintf(abs, sizeof(abs), "%s/%s", root, rel);
+			if (hvm_text_load(abs, &t) != HVM_LOAD_OK)
+				continue;
+			for (size_t l = 0; l < t.n; l++) {
+				const char *line = t.l[l].text;
+				size_t pos = 0;
+				long off;
+
+				while ((off = hvm_devref_find(line, t.l[l].len, pos, out)) >= 0) {
+					pos = (size_t)off + out->len;
+					if (off >= 5 && !memcmp(line + off - 5, "root=", 5) &&
+					    (off == 5 || strchr(" \t\"'=", line[off - 6])) &&
+					    !out->glob && out->part == partno) {
+						hvm_text_free(&t);
+						globfree(&g);
+						return 0;
+					}
+				}
+			}
+			hvm_text_free(&t);
+		}
+		globfree(&g);
+	}
+	return -1;
+}
+
 int hvm_infer_root_disk(struct hvm_diskmap *dm, const char *root, FILE *log)
 {
 	struct libmnt_table *mounts = NULL, *fstab = NULL;
@@ -311,9 +366,14 @@ int hvm_infer_root_disk(struct hvm_diskmap *dm, const char *root, FILE *log)
 	}
 	snprintf(buf, sizeof(buf), "%s", spec);
 	if (!hvm_devref_parse(buf, strlen(buf), &ref) || ref.len != strlen(buf)) {
-		fprintf(log, "hv-migrate: the guest fstab names / as %s: no disk name to learn from\n",
-			spec);
-		goto out;
+		/* fstab says UUID= or LABEL=: a kernel command line may still
+		 * name the root's device */
+		if (root_from_cmdlines(rootreal, partno, &ref)) {
+			fprintf(log, "hv-migrate: the guest fstab names / as %s and no boot entry names it: no disk name to learn from\n",
+				spec);
+			goto out;
+		}
+		spec = "a root= of the boot configuration";
 	}
 	if (partno > 0 && ref.part != partno) {
 		fprintf(log, "hv-migrate: the guest fstab says / is %s, but %s is partition %d of %s; not guessing\n",
