@@ -32,7 +32,7 @@ endif
 # Modules we install; hv_sim and the KUnit suites are for tests only.
 INSTALL_MODULES := hv_vmbus
 
-SUBDIRS_USER := $(wildcard daemons/Makefile tools/hv-migrate/Makefile)
+SUBDIRS_USER := $(wildcard daemons/Makefile tools/hv-migrate/Makefile tools/lsvmbus/Makefile)
 
 .PHONY: all modules daemons tools check demo bench deps install uninstall clean
 
@@ -47,10 +47,11 @@ modules:
 	done
 
 daemons:
-	@if [ -f daemons/Makefile ]; then $(MAKE) -C daemons BUILDDIR=$(BUILDDIR); fi
+	$(MAKE) -C daemons BUILDDIR=$(BUILDDIR)
 
 tools:
-	@if [ -f tools/hv-migrate/Makefile ]; then $(MAKE) -C tools/hv-migrate BUILDDIR=$(BUILDDIR); fi
+	$(MAKE) -C tools/hv-migrate BUILDDIR=$(BUILDDIR)
+	$(MAKE) -C tools/lsvmbus BUILDDIR=$(BUILDDIR)
 
 deps:
 	@$(SRCDIR)/scripts/deps.sh

@@ -1,0 +1,77 @@
+# kernels: 6.1 6.12 debug
+# timeout: 500
+# Version negotiation capped at every version from 5.3 to 2.4, by the
+# guest's max_version and by the host's; channels work at each; the
+# connection id rules hold (the host counts a violation otherwise);
+# MODIFYCHANNEL retargets a channel where the protocol has it.
+
+sim=/sys/kernel/debug/hv_sim
+versions="0x50003 0x50002 0x50001 0x50000 0x40001 0x40000 0x30000 0x20004"
+
+wait_echo() {
+	local i
+	for i in $(seq 100); do
+		echo_dev=$(grep -l '{9a8b67c3-1d5f-4e2a-b0c7-6f3e2d1c0b9a}' \
+			/sys/bus/vmbus/devices/*/class_id 2>/dev/null | head -1)
+		if [ -n "$echo_dev" ]; then
+			echo_dev=$(dirname "$echo_dev")
+			[ -e "$echo_dev/driver" ] && return 0
+		fi
+		sleep 0.1
+	done
+	hvg_fail "the echo device did not appear and bind"
+}
+
+echo_roundtrips() {
+	local run=/sys/kernel/debug/hv_echo_test/$(basename "$echo_dev")
+	echo "$1 0 8" >"$run/run" || hvg_fail "echo at $2: $(cat "$run/result")"
+	grep -q "^ok sent=$1 received=$1 errors=0" "$run/result" ||
+		hvg_fail "echo at $2: $(cat "$run/result")"
+}
+
+for cap in $versions; do
+	major=$((cap >> 16)); minor=$((cap & 0xffff))
+	# The guest caps itself.
+	hvg_insmod hv_vmbus max_version=$cap
+	hvg_insmod hv_echo_test
+	hvg_insmod hv_sim devices=echo,heartbeat
+	wait_echo
+	hvg_check "guest cap $major.$minor: connected at $major.$minor" \
+		test "$(cat $sim/version)" = "$((cap))"
+	echo_roundtrips 200 "$major.$minor"
+	relid=$(cat "$echo_dev/id")
+	other=$(( ($(cat "$echo_dev/channels/$relid/cpu") + 1) % $(nproc) ))
+	if [ $((cap)) -ge $((0x40001)) ]; then
+		echo "$other" >"$echo_dev/channels/$relid/cpu" ||
+			hvg_fail "MODIFYCHANNEL at $major.$minor refused"
+		hvg_check "$major.$minor: guest channel on CPU $other" \
+			test "$(cat "$echo_dev/channels/$relid/cpu")" = "$other"
+		hvg_check "$major.$minor: host interrupts CPU $other" \
+			test "$(cat $sim/channels/$relid/cpu)" = "$other"
+		echo_roundtrips 100 "$major.$minor after retarget"
+	else
+		if echo "$other" >"$echo_dev/channels/$relid/cpu" 2>/dev/null; then
+			hvg_fail "MODIFYCHANNEL accepted at $major.$minor (needs 4.1)"
+		fi
+		echo "ok: $major.$minor: retarget refused, as the protocol lacks it"
+	fi
+	hvg_check "$major.$minor: no protocol violation" test "$(cat $sim/violations)" = 0
+	hvg_rmmod hv_sim
+	hvg_rmmod hv_echo_test
+	hvg_rmmod hv_vmbus
+
+	# The host caps itself: the guest falls back.
+	hvg_insmod hv_vmbus
+	hvg_insmod hv_sim devices=heartbeat max_version=$cap
+	for i in $(seq 50); do
+		[ "$(cat $sim/version)" != 0 ] && break
+		sleep 0.1
+	done
+	hvg_check "host cap $major.$minor: agreed on $major.$minor" \
+		test "$(cat $sim/version)" = "$((cap))"
+	hvg_check "host cap $major.$minor: no protocol violation" \
+		test "$(cat $sim/violations)" = 0
+	hvg_rmmod hv_sim
+	hvg_rmmod hv_vmbus
+done
+hvg_pass
