@@ -79,11 +79,44 @@ static void sb_str(struct sbuf *b, const char *s)
 
 /* ---- classification of one reference ---- */
 
+static bool field_span(const char *s, size_t len, int idx, size_t *b, size_t *e);
+
 enum refctx {
 	CTX_STABLE,	/* may become UUID=/LABEL=/PARTUUID= */
 	CTX_LILO_ROOT,	/* lilo.conf root= directive: the tag must be quoted */
 	CTX_NAMES,	/* only a device name fits: map it or report it */
+	CTX_PARTUUID,	/* content is recreated at boot: only PARTUUID= */
 };
+
+/*
+ * A crypttab entry with a random key (swap, tmp, /dev/urandom) is
+ * reformatted at every boot, so whatever signature blkid finds on it is
+ * stale: its UUID could even be a leftover of another filesystem. Only the
+ * partition table's PARTUUID identifies it (crypttab(5)).
+ */
+static bool crypttab_ephemeral(const char *s, size_t len)
+{
+	size_t b, e;
+
+	if (field_span(s, len, 2, &b, &e) &&
+	    ((e - b == 12 && !memcmp(s + b, "/dev/urandom", 12)) ||
+	     (e - b == 11 && !memcmp(s + b, "/dev/random", 11))))
+		return true;
+	if (field_span(s, len, 3, &b, &e)) {
+		for (size_t i = b; i < e;) {
+			size_t n = i;
+
+			while (n < e && s[n] != ',')
+				n++;
+			if ((n - i == 4 && !memcmp(s + i, "swap", 4)) ||
+			    (n - i == 3 && !memcmp(s + i, "tmp", 3)) ||
+			    (n - i > 4 && !memcmp(s + i, "tmp=", 4)))
+				return true;
+			i = n + 1;
+		}
+	}
+	return false;
+}
 
 static bool is_comment(const char *s, size_t len)
 {
@@ -171,7 +204,9 @@ static enum refctx classify(enum hvm_filetype ft, const char *s, size_t len,
 	case HVM_FT_CRYPTTAB:
 		/* the encrypted device is the second field; crypttab(5)
 		 * accepts UUID=, LABEL=, PARTUUID= there */
-		return is_field(s, len, 1, off, ref) ? CTX_STABLE : CTX_NAMES;
+		if (!is_field(s, len, 1, off, ref))
+			return CTX_NAMES;
+		return crypttab_ephemeral(s, len) ? CTX_PARTUUID : CTX_STABLE;
 	case HVM_FT_LILO:
 		/* a root directive of its own line, "root = /dev/x" with
 		 * optional blanks; lilo.conf(5) wants root="UUID=..." quoted */
@@ -236,7 +271,14 @@ static bool replace_ref(struct hvm_ctx *ctx, size_t lineno, enum refctx rc,
 		    ctx->res.resolve(ctx->res.priv, ref, &ids, why, sizeof(why)) == 0) {
 			const char *fmt = rc == CTX_LILO_ROOT ? "\"%s=%s\"" : "%s=%s";
 
-			if (ids.uuid[0])
+			if (rc == CTX_PARTUUID) {
+				if (!ids.partuuid[0]) {
+					snprintf(why, sizeof(why),
+						 "reformatted at boot and no PARTUUID to name it by");
+					goto fallback;
+				}
+				snprintf(rep, repsz, fmt, "PARTUUID", ids.partuuid);
+			} else if (ids.uuid[0])
 				snprintf(rep, repsz, fmt, "UUID", ids.uuid);
 			else if (label_is_plain(ids.label))
 				snprintf(rep, repsz, fmt, "LABEL", ids.label);

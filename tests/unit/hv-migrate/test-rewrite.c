@@ -24,7 +24,7 @@ static const struct {
 } devices[] = {
 	{ "xvda1", { .uuid = "1111-boot", .type = "ext4" } },
 	{ "xvda2", { .uuid = "2222-root", .type = "ext4" } },
-	{ "xvda3", { .uuid = "3333-swap", .type = "swap" } },
+	{ "xvda3", { .uuid = "3333-swap", .partuuid = "pu-xvda3", .type = "swap" } },
 	{ "sda1", { .uuid = "aaaa-sda1" } },
 	{ "sda10", { .uuid = "aaaa-sda10" } },
 	{ "nvme0n1p3", { .uuid = "luks-uuid", .type = "crypto_LUKS" } },
@@ -168,8 +168,17 @@ static void test_crypttab(void **state)
 	       "swap_crypt /dev/xvda3 /dev/urandom swap\n",
 	       "# <target> <source> <key> <options>\n"
 	       "root_crypt UUID=luks-uuid none luks,discard\n"
-	       "swap_crypt UUID=3333-swap /dev/urandom swap\n",
+	       "swap_crypt PARTUUID=pu-xvda3 /dev/urandom swap\n",
 	       2, 0);
+	/* random-key entries never take the (stale) filesystem UUID */
+	expect(HVM_FT_CRYPTTAB,
+	       "tmp_crypt /dev/xvda2 /etc/key tmp=ext4\n"
+	       "sw /dev/xvda1 /dev/random cipher=aes-xts-plain64\n"
+	       "data /dev/xvda1 /etc/key luks,swapfoo\n",
+	       "tmp_crypt /dev/xvda2 /etc/key tmp=ext4\n"
+	       "sw /dev/xvda1 /dev/random cipher=aes-xts-plain64\n"
+	       "data UUID=1111-boot /etc/key luks,swapfoo\n",
+	       1, 2);
 }
 
 static void test_cmdline(void **state)
