@@ -182,6 +182,120 @@ static void do_stale_files(struct hvm_ctx *ctx, const struct opts *o)
 	}
 }
 
+/* Does any dracut configuration already name driver in add_drivers or
+ * force_drivers? (dracut.conf(5): later files add to these lists.) */
+static bool dracut_conf_names(const char *root, const char *driver)
+{
+	static const char *const globs[] = {
+		"etc/dracut.conf", "etc/dracut.conf.d/*.conf",
+		"usr/lib/dracut/dracut.conf.d/*.conf",
+	};
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof(globs) / sizeof(*globs) && !found; i++) {
+		char pat[PATH_MAX * 2];
+		glob_t g;
+
+		snprintf(pat, sizeof(pat), "%s/%s", root, globs[i]);
+		if (glob(pat, 0, NULL, &g))
+			continue;
+		for (size_t k = 0; k < g.gl_pathc && !found; k++) {
+			char rel[PATH_MAX], abs[PATH_MAX * 2];
+			struct hvm_text t;
+
+			if (hvm_path_in_root(root, g.gl_pathv[k] + strlen(root) + 1, rel, sizeof(rel)))
+				continue;
+			snprintf(abs, sizeof(abs), "%s/%s", root, rel);
+			if (hvm_text_load(abs, &t) != HVM_LOAD_OK)
+				continue;
+			for (size_t l = 0; l < t.n && !found; l++) {
+				const char *s = t.l[l].text + strspn(t.l[l].text, " \t");
+				const char *hit = strstr(s, driver);
+				size_t dl = strlen(driver);
+
+				if (*s == '#' || !hit || (strncmp(s, "add_drivers", 11) &&
+							  strncmp(s, "force_drivers", 13)))
+					continue;
+				/* a whole word: hv_vmbus, not hv_vmbus_foo */
+				found = (hit == s || strchr(" \t\"'=", hit[-1])) &&
+					(!hit[dl] || strchr(" \t\"'\n", hit[dl]));
+			}
+			hvm_text_free(&t);
+		}
+		globfree(&g);
+	}
+	return found;
+}
+
+/*
+ * On a dracut guest, make future images carry the drivers too: a kernel
+ * update before the move would otherwise bring back a host-only image
+ * without them (MicrosoftDocs redhat-create-upload-vhd.md recommends this
+ * add_drivers line).
+ */
+static void do_dracut_conf(struct hvm_ctx *ctx, const struct opts *o)
+{
+	static const char rel[] = "etc/dracut.conf.d/90-hyperv-guest.conf";
+	static const char body[] =
+		"# Added by hv-migrate: the Hyper-V drivers in every initramfs, also in\n"
+		"# host-only mode, so that this system boots on Hyper-V.\n"
+		"add_drivers+=\" hv_vmbus hv_storvsc hv_netvsc \"\n";
+	static const char *const dracut[] = { "usr/bin/dracut", "usr/sbin/dracut",
+					      "sbin/dracut" };
+	char p[PATH_MAX * 2], real[PATH_MAX], err[512];
+	bool has_dracut = false, all = true;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (hvm_path_in_root(o->root, dracut[i], real, sizeof(real)))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", o->root, real);
+		if (access(p, F_OK) == 0)
+			has_dracut = true;
+	}
+	if (!has_dracut)
+		return;
+	for (size_t d = 0; d < 3; d++)
+		if (!dracut_conf_names(o->root, hvm_hv_drivers[d]))
+			all = false;
+	if (all)
+		return;
+	ctx->file = rel;
+	if (hvm_path_in_root(o->root, rel, real, sizeof(real)) || strcmp(real, rel)) {
+		hvm_report(ctx, HVM_ERROR, 0, "is a link; not written");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/%s", o->root, rel);
+	if (access(p, F_OK) == 0) {
+		hvm_report(ctx, HVM_UNRESOLVED, 0,
+			   "exists but does not add the Hyper-V drivers; left alone");
+		return;
+	}
+	hvm_report(ctx, HVM_CHANGE, 1, "new file: add_drivers+=\" hv_vmbus hv_storvsc hv_netvsc \"");
+	if (o->dry_run) {
+		/* a unified diff that creates the file, as diff -N writes it */
+		printf("--- /dev/null\n+++ b/%s\n@@ -0,0 +1,3 @@\n", rel);
+		for (const char *s = body; *s;) {
+			const char *nl = strchr(s, '\n');
+
+			printf("+%.*s\n", (int)(nl - s), s);
+			s = nl + 1;
+		}
+		return;
+	}
+	if (!o->fix)
+		return;
+	snprintf(p, sizeof(p), "%s/etc/dracut.conf.d", o->root);
+	if (mkdir(p, 0755) && errno != EEXIST) {
+		hvm_report(ctx, HVM_ERROR, 0, "mkdir: %s", strerror(errno));
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/%s", o->root, rel);
+	if (hvm_write_new(p, body, sizeof(body) - 1, 0644, err, sizeof(err)))
+		hvm_report(ctx, HVM_ERROR, 0, "%s", err);
+	else
+		fprintf(ctx->report, "%s: written\n", rel);
+}
+
 /* Returns the number of kernels that still cannot boot on Hyper-V. */
 static unsigned do_kernels(struct hvm_ctx *ctx, const struct opts *o, bool live)
 {
@@ -425,6 +539,7 @@ int main(int argc, char **argv)
 
 	do_files(&ctx, &o, &wrote_grub_src);
 	do_stale_files(&ctx, &o);
+	do_dracut_conf(&ctx, &o);
 	if (wrote_grub_src)
 		regen_grub(&ctx, &o, live);
 	bad_kernels = do_kernels(&ctx, &o, live);
