@@ -377,7 +377,7 @@ static int rewrite_all_refs(struct hvm_ctx *ctx, enum hvm_filetype ft,
  */
 static int fix_grubenv_padding(struct hvm_ctx *ctx, struct hvm_text *t)
 {
-	size_t total = 0, pad_i = t->n, plen;
+	size_t total = 0, orig = 0, pad_i = t->n, plen;
 	const char *pad;
 	char *np;
 
@@ -386,9 +386,13 @@ static int fix_grubenv_padding(struct hvm_ctx *ctx, struct hvm_text *t)
 
 		hvm_text_cur(t, i, &n);
 		total += n;
+		orig += t->l[i].len;
 	}
-	if (total == 1024)
+	/* nothing edited: whatever the block looks like, it stays */
+	if (!hvm_text_changed(t) || total == 1024)
 		return 0;
+	if (orig != 1024)
+		goto bad;
 	/* the padding is the last line: '#' only, no newline */
 	if (t->n)
 		pad_i = t->n - 1;

@@ -246,6 +246,26 @@ static void test_grubenv_no_room(void **state)
 	hvm_text_free(&t);
 }
 
+/* A block that is not 1024 bytes is only touched if there is an edit, and
+ * then refused rather than reshaped. */
+static void test_grubenv_odd_size(void **state)
+{
+	struct hvm_ctx c = new_ctx();
+	struct hvm_text t;
+	const char *plain = "# GRUB Environment Block\nsaved_entry=0\n####";
+	const char *edit = "# GRUB Environment Block\nkernelopts=root=/dev/xvda2\n####";
+
+	(void)state;
+	assert_int_equal(hvm_text_from_buf(plain, strlen(plain), &t), 0);
+	assert_int_equal(hvm_rewrite(&c, HVM_FT_GRUBENV, &t), 0);
+	assert_false(hvm_text_changed(&t));
+	hvm_text_free(&t);
+	assert_int_equal(hvm_text_from_buf(edit, strlen(edit), &t), 0);
+	assert_int_equal(hvm_rewrite(&c, HVM_FT_GRUBENV, &t), -1);
+	assert_int_equal(c.errors, 1);
+	hvm_text_free(&t);
+}
+
 static void test_lilo(void **state)
 {
 	(void)state;
@@ -441,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_default_grub),
 		cmocka_unit_test(test_grubenv),
 		cmocka_unit_test(test_grubenv_no_room),
+		cmocka_unit_test(test_grubenv_odd_size),
 		cmocka_unit_test(test_lilo),
 		cmocka_unit_test(test_extlinux),
 		cmocka_unit_test(test_resume_conf),
