@@ -28,6 +28,7 @@
 struct opts {
 	const char *root;
 	bool fix, dry_run, no_initramfs, no_exec, quiet;
+	const char *hooks_from;	/* --install-hooks: prefix of installed hooks */
 };
 
 static void usage(FILE *f)
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 	      "  --no-initramfs      fix: leave the initramfs images alone\n"
 	      "  --no-exec           fix: run none of the guest's programs (implies\n"
 	      "                      --no-initramfs; grub.cfg is only edited)\n"
+	      "  --install-hooks[=DIR]  fix: copy the installed initramfs hooks and the\n"
+	      "                      compat udev rule (from DIR, default /) into the guest\n"
 	      "  --quiet             do not print notes\n"
 	      "Exit status: 0 nothing to fix (check) or all fixed (fix), 1 something\n"
 	      "needs fixing or could not be fixed, 2 error. See hv-migrate(8).\n", f);
@@ -296,6 +299,91 @@ static void do_dracut_conf(struct hvm_ctx *ctx, const struct opts *o)
 		fprintf(ctx->report, "%s: written\n", rel);
 }
 
+/*
+ * --install-hooks: copy what initrd-hooks installs (the compat udev rule and
+ * its helper, the dracut module, the initramfs-tools hook) from a prefix on
+ * this host into the guest, before its initramfs is rebuilt, so the images
+ * and the root carry the old-name links. Each hook only goes where its tool
+ * is. Files already there and equal are left; different ones are replaced
+ * with a backup.
+ */
+static void do_install_hooks(struct hvm_ctx *ctx, const struct opts *o)
+{
+	static const struct { const char *path, *needs; mode_t mode; } f[] = {
+		{ "usr/lib/udev/rules.d/61-hyperv-compat-names.rules", NULL, 0644 },
+		{ "usr/lib/hyperv-guest/hv-compat-name", NULL, 0755 },
+		{ "usr/lib/dracut/modules.d/96hyperv/module-setup.sh", "usr/lib/dracut/modules.d", 0755 },
+		{ "usr/lib/dracut/modules.d/96hyperv/61-hyperv-compat-names.rules", "usr/lib/dracut/modules.d", 0644 },
+		{ "usr/lib/dracut/modules.d/96hyperv/hv-compat-name", "usr/lib/dracut/modules.d", 0755 },
+		{ "usr/share/initramfs-tools/hooks/hyperv", "usr/share/initramfs-tools/hooks", 0755 },
+	};
+
+	if (!o->hooks_from || !o->fix || o->dry_run)
+		return;
+	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
+		char src[PATH_MAX * 2], rel[PATH_MAX], dst[PATH_MAX * 2], err[512];
+		char bak[PATH_MAX * 2 + 32];
+		struct hvm_text want, have;
+		char *buf;
+		size_t len;
+		enum hvm_load_status st;
+
+		ctx->file = f[i].path;
+		snprintf(src, sizeof(src), "%s/%s", o->hooks_from, f[i].path);
+		if (hvm_text_load(src, &want) != HVM_LOAD_OK) {
+			hvm_report(ctx, HVM_ERROR, 0, "cannot read %s (is initrd-hooks installed there?)", src);
+			continue;
+		}
+		if (hvm_text_render(&want, &buf, &len)) {
+			hvm_text_free(&want);
+			continue;
+		}
+		hvm_text_free(&want);
+		if (f[i].needs) {
+			if (hvm_path_in_root(o->root, f[i].needs, rel, sizeof(rel)))
+				goto next;
+			snprintf(dst, sizeof(dst), "%s/%s", o->root, rel);
+			if (access(dst, F_OK))
+				goto next;	/* the guest lacks that tool */
+		}
+		if (hvm_path_in_root(o->root, f[i].path, rel, sizeof(rel)))
+			goto next;
+		snprintf(dst, sizeof(dst), "%s/%s", o->root, rel);
+		st = hvm_text_load(dst, &have);
+		if (st == HVM_LOAD_OK) {
+			char *hb = NULL;
+			size_t hl;
+			bool same = !hvm_text_render(&have, &hb, &hl) && hl == len &&
+				    !memcmp(hb, buf, len);
+
+			free(hb);
+			hvm_text_free(&have);
+			if (same)
+				goto next;
+			if (hvm_write_atomic(dst, buf, len, bak, sizeof(bak), err, sizeof(err)))
+				hvm_report(ctx, HVM_ERROR, 0, "%s", err);
+			else
+				hvm_report(ctx, HVM_CHANGE, 0, "replaced from %s", src);
+		} else if (st == HVM_LOAD_MISSING) {
+			/* create the directories, as install -D would */
+			for (char *s = strchr(dst + strlen(o->root) + 1, '/'); s; s = strchr(s + 1, '/')) {
+				*s = '\0';
+				if (mkdir(dst, 0755) && errno != EEXIST)
+					hvm_report(ctx, HVM_ERROR, 0, "mkdir %s: %s", dst, strerror(errno));
+				*s = '/';
+			}
+			if (hvm_write_new(dst, buf, len, f[i].mode, err, sizeof(err)))
+				hvm_report(ctx, HVM_ERROR, 0, "%s", err);
+			else
+				hvm_report(ctx, HVM_CHANGE, 0, "installed from %s", src);
+		} else {
+			hvm_report(ctx, HVM_ERROR, 0, "exists and is not a text file; left alone");
+		}
+next:
+		free(buf);
+	}
+}
+
 /* Returns the number of kernels that still cannot boot on Hyper-V. */
 static unsigned do_kernels(struct hvm_ctx *ctx, const struct opts *o, bool live)
 {
@@ -457,6 +545,7 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "no-initramfs", no_argument, NULL, 'I' },
 		{ "no-exec", no_argument, NULL, 'X' },
+		{ "install-hooks", optional_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -499,6 +588,9 @@ int main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'H':
+			o.hooks_from = optarg ? optarg : "/";
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_CLEAN;
@@ -540,6 +632,7 @@ int main(int argc, char **argv)
 	do_files(&ctx, &o, &wrote_grub_src);
 	do_stale_files(&ctx, &o);
 	do_dracut_conf(&ctx, &o);
+	do_install_hooks(&ctx, &o);
 	if (wrote_grub_src)
 		regen_grub(&ctx, &o, live);
 	bad_kernels = do_kernels(&ctx, &o, live);
