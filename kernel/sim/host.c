@@ -385,19 +385,20 @@ static void sim_gpadl_created(struct sim_gpadl *g, u32 status)
 static void sim_handle_gpadl_header(struct sim_msg *m)
 {
 	struct hv_chmsg_gpadl_header *h = (void *)m->data;
+	struct hv_gpa_range *range = (void *)h->range;
 	struct sim_gpadl *g;
 	u32 npfns, inmsg;
 
-	if (h->rangecount != 1 || m->len < sizeof(*h) + sizeof(h->range[0])) {
+	if (h->rangecount != 1 || m->len < sizeof(*h) + sizeof(*range)) {
 		sim_violation("GPADL header with %u ranges", h->rangecount);
 		return;
 	}
-	if (h->range[0].byte_offset >= PAGE_SIZE || !h->range[0].byte_count) {
+	if (range->byte_offset >= PAGE_SIZE || !range->byte_count) {
 		sim_violation("GPADL %u: range offset %u count %u", h->gpadl,
-			      h->range[0].byte_offset, h->range[0].byte_count);
+			      range->byte_offset, range->byte_count);
 		return;
 	}
-	npfns = DIV_ROUND_UP(h->range[0].byte_offset + (u64)h->range[0].byte_count,
+	npfns = DIV_ROUND_UP(range->byte_offset + (u64)range->byte_count,
 			     PAGE_SIZE);
 	if (h->range_buflen != sizeof(struct hv_gpa_range) + npfns * sizeof(u64)) {
 		sim_violation("GPADL %u: range_buflen %u for %u pages", h->gpadl,
@@ -426,7 +427,7 @@ static void sim_handle_gpadl_header(struct sim_msg *m)
 	g->handle = h->gpadl;
 	g->relid = h->child_relid;
 	g->npfns = npfns;
-	memcpy(g->pfns, h->range[0].pfn_array, inmsg * sizeof(u64));
+	memcpy(g->pfns, range->pfn_array, inmsg * sizeof(u64));
 	g->received = inmsg;
 	g->next_msgnumber = 1;
 	list_add_tail(&g->node, &sim.gpadls);

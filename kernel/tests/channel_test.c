@@ -10,7 +10,7 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
-static u8 (*alloc_msgs(struct kunit *test, u32 n))[HV_MSG_PAYLOAD_MAX]
+static u8 *alloc_msgs(struct kunit *test, u32 n)
 {
 	return kunit_kzalloc(test, n * HV_MSG_PAYLOAD_MAX, GFP_KERNEL);
 }
@@ -18,8 +18,9 @@ static u8 (*alloc_msgs(struct kunit *test, u32 n))[HV_MSG_PAYLOAD_MAX]
 /* Up to 26 PFNs fit in the header alone. */
 static void gpadl_header_only(struct kunit *test)
 {
-	u8 (*msgs)[HV_MSG_PAYLOAD_MAX] = alloc_msgs(test, 4);
-	struct hv_chmsg_gpadl_header *h = (void *)msgs[0];
+	u8 *msgs = alloc_msgs(test, 4);
+	struct hv_chmsg_gpadl_header *h = (void *)msgs;
+	struct hv_gpa_range *r = (void *)h->range;
 	u64 pfns[26];
 	u32 lens[4], i;
 
@@ -31,9 +32,9 @@ static void gpadl_header_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->child_relid, 3U);
 	KUNIT_EXPECT_EQ(test, h->rangecount, 1);
 	KUNIT_EXPECT_EQ(test, h->range_buflen, 8 + 26 * 8);
-	KUNIT_EXPECT_EQ(test, h->range[0].byte_count, 26U * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, h->range[0].byte_offset, 0U);
-	KUNIT_EXPECT_EQ(test, h->range[0].pfn_array[25], 0x1000ULL + 25);
+	KUNIT_EXPECT_EQ(test, r->byte_count, 26U * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, r->byte_offset, 0U);
+	KUNIT_EXPECT_EQ(test, r->pfn_array[25], 0x1000ULL + 25);
 	/* 20-byte header, 8-byte range, 26 PFNs: 236 of the 240 bytes */
 	KUNIT_EXPECT_EQ(test, lens[0], 236U);
 }
@@ -41,7 +42,7 @@ static void gpadl_header_only(struct kunit *test)
 /* 27..54 PFNs need one body; the body numbering starts at 1. */
 static void gpadl_with_bodies(struct kunit *test)
 {
-	u8 (*msgs)[HV_MSG_PAYLOAD_MAX] = alloc_msgs(test, 8);
+	u8 *msgs = alloc_msgs(test, 8);
 	struct hv_chmsg_gpadl_body *b;
 	u32 lens[8], i, n = 26 + 28 + 5;
 	u64 *pfns = kunit_kcalloc(test, n, sizeof(u64), GFP_KERNEL);
@@ -49,13 +50,13 @@ static void gpadl_with_bodies(struct kunit *test)
 	for (i = 0; i < n; i++)
 		pfns[i] = 0x5000 + i;
 	KUNIT_ASSERT_EQ(test, hvg_gpadl_build(9, 4, pfns, n, msgs, lens, 8), 3);
-	b = (void *)msgs[1];
+	b = (void *)(msgs + HV_MSG_PAYLOAD_MAX);
 	KUNIT_EXPECT_EQ(test, b->header.msgtype, (u32)HV_CHMSG_GPADL_BODY);
 	KUNIT_EXPECT_EQ(test, b->msgnumber, 1U);
 	KUNIT_EXPECT_EQ(test, b->gpadl, 9U);
 	KUNIT_EXPECT_EQ(test, b->pfn[0], 0x5000ULL + 26);
 	KUNIT_EXPECT_EQ(test, lens[1], (u32)HV_MSG_PAYLOAD_MAX);
-	b = (void *)msgs[2];
+	b = (void *)(msgs + 2 * HV_MSG_PAYLOAD_MAX);
 	KUNIT_EXPECT_EQ(test, b->msgnumber, 2U);
 	KUNIT_EXPECT_EQ(test, b->pfn[4], 0x5000ULL + n - 1);
 	KUNIT_EXPECT_EQ(test, lens[2], 16U + 5 * 8);
@@ -64,7 +65,7 @@ static void gpadl_with_bodies(struct kunit *test)
 /* Not enough room for the messages, or nothing to describe: refused. */
 static void gpadl_bad_arguments(struct kunit *test)
 {
-	u8 (*msgs)[HV_MSG_PAYLOAD_MAX] = alloc_msgs(test, 2);
+	u8 *msgs = alloc_msgs(test, 2);
 	u64 pfns[60] = {};
 	u32 lens[2];
 

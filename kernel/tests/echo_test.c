@@ -34,7 +34,7 @@ struct echo_dev {
 	struct hvg_device *hdev;
 	struct hvg_channel *ch;
 	struct dentry *dir;
-	struct mutex run_lock;
+	struct mutex run_lock;		/* one run at a time; vs. remove */
 	wait_queue_head_t wait;
 	u8 *rxbuf;
 	/* the current run */

@@ -210,12 +210,12 @@ static ssize_t driver_override_show(struct device *dev,
 static DEVICE_ATTR_RW(driver_override);
 
 /* in_* and out_*: the rings as seen now (absent while closed). */
-#define HVG_RING_ATTR(name, ring, expr)					\
+#define HVG_RING_ATTR(name, outbound, expr)				\
 static ssize_t name##_show(struct device *dev,				\
 			   struct device_attribute *attr, char *buf)	\
 {									\
 	struct hvg_channel *ch = hvg_dev_channel(dev);			\
-	struct hvg_ring *r = &ch->ring;					\
+	struct hvg_ring *r = (outbound) ? &ch->out : &ch->in;		\
 	ssize_t n = -EINVAL;						\
 									\
 	mutex_lock(&ch->lock);						\
@@ -226,16 +226,16 @@ static ssize_t name##_show(struct device *dev,				\
 }									\
 static DEVICE_ATTR_RO(name)
 
-HVG_RING_ATTR(out_intr_mask, out, READ_ONCE(r->hdr->interrupt_mask));
-HVG_RING_ATTR(out_read_index, out, READ_ONCE(r->hdr->read_index));
-HVG_RING_ATTR(out_write_index, out, READ_ONCE(r->hdr->write_index));
-HVG_RING_ATTR(out_read_bytes_avail, out, hvg_ring_bytes_to_read(r));
-HVG_RING_ATTR(out_write_bytes_avail, out, r->size - hvg_ring_bytes_to_read(r));
-HVG_RING_ATTR(in_intr_mask, in, READ_ONCE(r->hdr->interrupt_mask));
-HVG_RING_ATTR(in_read_index, in, READ_ONCE(r->hdr->read_index));
-HVG_RING_ATTR(in_write_index, in, READ_ONCE(r->hdr->write_index));
-HVG_RING_ATTR(in_read_bytes_avail, in, hvg_ring_bytes_to_read(r));
-HVG_RING_ATTR(in_write_bytes_avail, in, r->size - hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(out_intr_mask, true, READ_ONCE(r->hdr->interrupt_mask));
+HVG_RING_ATTR(out_read_index, true, READ_ONCE(r->hdr->read_index));
+HVG_RING_ATTR(out_write_index, true, READ_ONCE(r->hdr->write_index));
+HVG_RING_ATTR(out_read_bytes_avail, true, hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(out_write_bytes_avail, true, r->size - hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(in_intr_mask, false, READ_ONCE(r->hdr->interrupt_mask));
+HVG_RING_ATTR(in_read_index, false, READ_ONCE(r->hdr->read_index));
+HVG_RING_ATTR(in_write_index, false, READ_ONCE(r->hdr->write_index));
+HVG_RING_ATTR(in_read_bytes_avail, false, hvg_ring_bytes_to_read(r));
+HVG_RING_ATTR(in_write_bytes_avail, false, r->size - hvg_ring_bytes_to_read(r));
 
 static struct attribute *hvg_dev_attrs[] = {
 	&dev_attr_id.attr,

@@ -259,27 +259,34 @@ void hvg_remove_all_channels(void)
 
 /* ---- GPADL ---- */
 
+/*
+ * Build the GPADL_HEADER and GPADL_BODY messages describing @npfns pages,
+ * into @msgs (@maxmsgs slots of HV_MSG_PAYLOAD_MAX bytes). Returns the
+ * number of messages.
+ */
 int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns, u32 npfns,
-		    u8 (*msgs)[HV_MSG_PAYLOAD_MAX], u32 *lens, u32 maxmsgs)
+		    u8 *msgs, u32 *lens, u32 maxmsgs)
 {
 	struct hv_chmsg_gpadl_header *hdr;
 	struct hv_chmsg_gpadl_body *body;
+	struct hv_gpa_range *range;
 	u32 n, done, nmsg = 0;
 
 	if (!npfns || (u64)npfns * PAGE_SIZE > U32_MAX || !maxmsgs)
 		return -EINVAL;
 
 	n = min_t(u32, npfns, HV_GPADL_HEADER_PFNS);
-	hdr = (void *)msgs[0];
+	hdr = (void *)msgs;
 	memset(hdr, 0, HV_MSG_PAYLOAD_MAX);
 	hdr->header.msgtype = HV_CHMSG_GPADL_HEADER;
 	hdr->child_relid = relid;
 	hdr->gpadl = gpadl;
 	hdr->rangecount = 1;
 	hdr->range_buflen = sizeof(struct hv_gpa_range) + npfns * sizeof(u64);
-	hdr->range[0].byte_count = npfns * PAGE_SIZE;
-	hdr->range[0].byte_offset = 0;
-	memcpy(hdr->range[0].pfn_array, pfns, n * sizeof(u64));
+	range = (void *)hdr->range;
+	range->byte_count = npfns * PAGE_SIZE;
+	range->byte_offset = 0;
+	memcpy(range->pfn_array, pfns, n * sizeof(u64));
 	lens[nmsg++] = sizeof(*hdr) + sizeof(struct hv_gpa_range) +
 		       n * sizeof(u64);
 
@@ -287,7 +294,7 @@ int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns, u32 npfns,
 		if (nmsg >= maxmsgs)
 			return -E2BIG;
 		n = min_t(u32, npfns - done, HV_GPADL_BODY_PFNS);
-		body = (void *)msgs[nmsg];
+		body = (void *)(msgs + nmsg * HV_MSG_PAYLOAD_MAX);
 		memset(body, 0, HV_MSG_PAYLOAD_MAX);
 		body->header.msgtype = HV_CHMSG_GPADL_BODY;
 		body->msgnumber = nmsg;
@@ -302,8 +309,8 @@ EXPORT_SYMBOL_IF_KUNIT(hvg_gpadl_build);
 static int hvg_gpadl_create(struct hvg_channel *ch, struct page *pages,
 			    u32 npages, u32 *gpadl_out)
 {
-	u8 (*msgs)[HV_MSG_PAYLOAD_MAX];
 	struct hv_chmsg_gpadl_created *created;
+	u8 *msgs;
 	struct hvg_waiter *w;
 	u32 *lens, gpadl, i, maxmsgs;
 	u64 *pfns;
@@ -330,11 +337,12 @@ static int hvg_gpadl_create(struct hvg_channel *ch, struct page *pages,
 	hvg_waiter_init(w, HV_CHMSG_GPADL_CREATED, gpadl, ch->relid);
 	/* The header and all but the last body go first; wait on the last. */
 	for (i = 0; i + 1 < nmsg; i++) {
-		ret = hvg_post(msgs[i], lens[i]);
+		ret = hvg_post(msgs + i * HV_MSG_PAYLOAD_MAX, lens[i]);
 		if (ret)
 			goto out;
 	}
-	ret = hvg_post_and_wait(msgs[nmsg - 1], lens[nmsg - 1], w,
+	ret = hvg_post_and_wait(msgs + (nmsg - 1) * HV_MSG_PAYLOAD_MAX,
+				lens[nmsg - 1], w,
 				10 * HZ);
 	if (ret)
 		goto out;
@@ -584,7 +592,7 @@ int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
 EXPORT_SYMBOL_GPL(hvg_channel_send);
 
 int hvg_channel_send_pages(struct hvg_channel *ch,
-			   const struct hv_page_buffer *pb, u32 count,
+			   const struct hv_pkt_page_range *pb, u32 count,
 			   const void *data, u32 len, u64 trans_id)
 {
 	struct hv_pkt_gpa_direct desc;

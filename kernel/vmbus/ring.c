@@ -149,11 +149,14 @@ int hvg_ring_write(struct hvg_ring *ring, const struct kvec *kv,
 	ring->bytes += total;
 	ring->packets++;
 
-	/* Signal only an idle, unmasked reader: empty before this write. */
+	/*
+	 * Signal only an idle, unmasked reader: empty before this write.
+	 * The barrier orders our index store before reading its mask.
+	 */
 	virt_mb();
 	if (READ_ONCE(hdr->interrupt_mask))
 		return 0;
-	virt_rmb();
+	virt_rmb(); /* mask before read_index, as the reader writes them */
 	*signal = READ_ONCE(hdr->read_index) == old_write;
 	return 0;
 }
@@ -212,7 +215,7 @@ int hvg_ring_read(struct hvg_ring *ring, void *buf, u32 buflen,
 	ring->bytes += len;
 	ring->packets++;
 
-	virt_mb();
+	virt_mb(); /* our read_index store before the writer's request */
 	pending = READ_ONCE(hdr->pending_send_sz);
 	if (pending) {
 		free_after = hvg_ring_avail_write(READ_ONCE(hdr->write_index),
@@ -227,7 +230,7 @@ EXPORT_SYMBOL_GPL(hvg_ring_read);
 void hvg_ring_mask(struct hvg_ring *ring)
 {
 	WRITE_ONCE(ring->hdr->interrupt_mask, 1);
-	virt_mb();
+	virt_mb(); /* the mask is visible before we read the ring */
 }
 EXPORT_SYMBOL_GPL(hvg_ring_mask);
 

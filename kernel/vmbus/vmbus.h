@@ -90,14 +90,14 @@ struct hvg_conn {
 	bool connected;
 	bool tearing_down;		/* drop new offers and rescinds */
 
-	spinlock_t waiters_lock;
+	spinlock_t waiters_lock;		/* protects waiters */
 	struct list_head waiters;
 
 	struct workqueue_struct *msg_wq;	/* ordered: offers, rescinds */
 	struct workqueue_struct *dev_wq;	/* device add/remove */
 	struct work_struct connect_work;
 
-	struct mutex channels_lock;
+	struct mutex channels_lock;		/* channels, by_relid, sub-lists */
 	struct list_head channels;
 	struct hvg_channel __rcu *by_relid[HV_MAX_RELIDS];
 	struct completion all_offers;
@@ -134,9 +134,8 @@ int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu);
 int hvg_channels_init(void);
 void hvg_channels_exit(void);
 int hvg_validate_offer(const struct hv_chmsg_offer *offer);
-int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns,
-		    u32 npfns, u8 (*msgs)[HV_MSG_PAYLOAD_MAX],
-		    u32 *lens, u32 maxmsgs);
+int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns, u32 npfns,
+		    u8 *msgs, u32 *lens, u32 maxmsgs);
 
 /* bus.c */
 int hvg_bus_init(void);

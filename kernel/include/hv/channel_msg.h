@@ -118,7 +118,8 @@ struct hv_chmsg_gpadl_header {
 	u32 gpadl;
 	u16 range_buflen;	/* bytes of range[], including pfn_array */
 	u16 rangecount;
-	struct hv_gpa_range range[];
+	/* rangecount struct hv_gpa_range, each followed by its PFNs */
+	u8 range[];
 } __packed;
 
 struct hv_chmsg_gpadl_body {

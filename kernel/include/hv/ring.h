@@ -9,7 +9,7 @@
  *
  * Source: include/linux/hyperv.h (struct hv_ring_buffer,
  * struct vmpacket_descriptor, enum vmbus_packet_type,
- * struct vmbus_channel_packet_page_buffer, struct hv_page_buffer,
+ * struct vmbus_channel_packet_page_buffer, struct hv_pkt_page_range,
  * struct hv_mpb_array, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED) and
  * drivers/hv/ring_buffer.c (the signalling rules, see vmbus/ring.c).
  */
@@ -63,7 +63,7 @@ struct hv_pkt_desc {
 } __packed;
 
 /* One page-sized piece of a GPA-direct packet. */
-struct hv_page_buffer {
+struct hv_pkt_page_range {
 	u32 len;
 	u32 offset;
 	u64 pfn;
@@ -73,7 +73,7 @@ struct hv_pkt_gpa_direct {
 	struct hv_pkt_desc desc;
 	u32 reserved;
 	u32 rangecount;
-	struct hv_page_buffer range[];
+	struct hv_pkt_page_range range[];
 } __packed;
 
 /* A multi-page buffer: one byte range over consecutive-in-range PFNs. */
@@ -92,7 +92,7 @@ struct hv_pkt_mpb {
 
 static_assert(sizeof(struct hv_ring_header) == HV_RING_HEADER_SIZE);
 static_assert(sizeof(struct hv_pkt_desc) == 16);
-static_assert(sizeof(struct hv_page_buffer) == 16);
+static_assert(sizeof(struct hv_pkt_page_range) == 16);
 static_assert(sizeof(struct hv_pkt_gpa_direct) == 24);
 static_assert(sizeof(struct hv_pkt_mpb) == 32);
 

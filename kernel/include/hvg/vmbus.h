@@ -74,9 +74,9 @@ u32 hvg_channel_relid(const struct hvg_channel *ch);
 /* In-band data: a descriptor of @type, then @len bytes of @data. */
 int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
 		     u64 trans_id, enum hv_pkt_type type, u16 flags);
-/* GPA direct: @count page ranges (struct hv_page_buffer), then @data. */
+/* GPA direct: @count page ranges (struct hv_pkt_page_range), then @data. */
 int hvg_channel_send_pages(struct hvg_channel *ch,
-			   const struct hv_page_buffer *pb, u32 count,
+			   const struct hv_pkt_page_range *pb, u32 count,
 			   const void *data, u32 len, u64 trans_id);
 /* One multi-page range (@range_bytes of struct hv_mpb_range), then @data. */
 int hvg_channel_send_mpb(struct hvg_channel *ch,

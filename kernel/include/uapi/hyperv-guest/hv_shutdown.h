@@ -83,11 +83,16 @@ struct hv_shutdown_msg {
 	__u8 reserved[6];   /* zero */
 };
 
-/* Natural alignment gives this layout with no padding on every ABI. */
-#ifdef __cplusplus
-static_assert(sizeof(struct hv_shutdown_msg) == 32, "hv_shutdown_msg is 32 bytes");
+/*
+ * Natural alignment gives this layout with no padding on every ABI.
+ * static_assert comes from <linux/build_bug.h> in the kernel and from
+ * <assert.h> (C11, C++11) in userspace.
+ */
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
 #else
-_Static_assert(sizeof(struct hv_shutdown_msg) == 32, "hv_shutdown_msg is 32 bytes");
+#include <assert.h>
 #endif
+static_assert(sizeof(struct hv_shutdown_msg) == 32, "hv_shutdown_msg is 32 bytes");
 
 #endif /* _UAPI_HYPERV_GUEST_HV_SHUTDOWN_H */
