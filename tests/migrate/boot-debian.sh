@@ -8,10 +8,10 @@
 # and an installed Debian kernel with virtio_blk.
 #
 # The guest kernel is the host's Debian kernel, booted directly by QEMU with
-# an initramfs-tools image for it; the command line is the one in the
-# guest's grub.cfg, so what GRUB would pass is what is tested. The part of
-# the issue that boots the same image behind hv_storvsc waits for that
-# driver.
+# an initramfs-tools image for it built with our hook; the command line is
+# the one in the guest's grub.cfg, so what GRUB would pass is what is tested.
+# The part of the issue that boots the same image behind hv_storvsc waits
+# for that driver.
 set -u
 SRCDIR=${SRCDIR:?} BUILDDIR=${BUILDDIR:?}
 HVM=$BUILDDIR/hv-migrate/hv-migrate
@@ -49,14 +49,21 @@ if [ ! -s "$tree" ]; then
 fi
 say ok "Debian bookworm (debootstrap minbase) available"
 
-# a small initramfs-tools image: virtio and ext4, nothing of Hyper-V
-initrd=$cache/initrd-virtio-$KVER
-if [ ! -s "$initrd" ]; then
-	mkdir -p "$work/itc/hooks" "$work/itc/scripts" "$work/itc/conf.d"
-	printf 'MODULES=list\nCOMPRESS=gzip\n' >"$work/itc/initramfs.conf"
-	printf 'virtio_pci\nvirtio_blk\next4\n' >"$work/itc/modules"
-	mkinitramfs -d "$work/itc" -o "$initrd.tmp" "$KVER" >&2 2>&1 && mv "$initrd.tmp" "$initrd" ||
-		{ say "not ok" "mkinitramfs for $KVER failed"; exit 0; }
+# a small initramfs-tools image: virtio and ext4, plus our hook (the Hyper-V
+# drivers and the compat rule), which must not get in the way of booting
+initrd=$work/initrd-$KVER
+make -s -C "$SRCDIR/initrd-hooks" install DESTDIR="$work/hooks" >&2 ||
+	{ say "not ok" "initrd-hooks install failed"; exit 0; }
+mkdir -p "$work/itc/hooks" "$work/itc/scripts" "$work/itc/conf.d"
+printf 'MODULES=list\nCOMPRESS=gzip\n' >"$work/itc/initramfs.conf"
+printf 'virtio_pci\nvirtio_blk\next4\n' >"$work/itc/modules"
+cp "$work/hooks/usr/share/initramfs-tools/hooks/hyperv" "$work/itc/hooks/"
+HYPERV_GUEST_PREFIX=$work/hooks mkinitramfs -d "$work/itc" -o "$initrd" "$KVER" >&2 2>&1 ||
+	{ say "not ok" "mkinitramfs for $KVER failed"; exit 0; }
+if [ "$(lsinitramfs "$initrd" | grep -cE '/(hv_vmbus|hv_storvsc|hv_netvsc)\.ko|61-hyperv-compat-names.rules')" = 4 ]; then
+	say ok "the guest's initramfs, built with our hook, holds the Hyper-V drivers and the compat rule"
+else
+	say "not ok" "the initramfs built with our hook lacks the Hyper-V drivers or the rule"
 fi
 
 img=$work/vmware-sda.img
