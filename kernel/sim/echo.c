@@ -10,11 +10,34 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/ktime.h>
 #include <linux/uio.h>
 #include <hv/classes.h>
 #include "sim.h"
 
-#define SIM_ECHO_BUF	(PAGE_SIZE * 4)
+/*
+ * How long the host worker keeps polling an empty ring, still masked,
+ * before it unmasks and sleeps. Hyper-V's documentation is silent on how
+ * its VSPs poll; this is the simulator's assumption, and a parameter so a
+ * benchmark can show both: 0 means "sleep as soon as the ring is empty",
+ * the worst case for the number of guest signals.
+ */
+static unsigned int poll_us;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us, "Microseconds the echo host polls an empty ring before sleeping");
+
+static bool sim_echo_poll(struct sim_channel *ch)
+{
+	ktime_t end = ktime_add_us(ktime_get(), READ_ONCE(poll_us));
+
+	while (ktime_before(ktime_get(), end)) {
+		if (hvg_ring_bytes_to_read(&ch->out))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
 
 /* Returns false when the guest's ring is full: try again on its signal. */
 static bool sim_echo_reply(struct sim_channel *ch, void *pkt, u32 len)
@@ -52,7 +75,7 @@ static void sim_echo_process(struct sim_channel *ch)
 	for (;;) {
 		hvg_ring_mask(&ch->out);
 		for (;;) {
-			len = hvg_ring_read(&ch->out, ch->buf, SIM_ECHO_BUF,
+			len = hvg_ring_read(&ch->out, ch->buf, SIM_PKT_MAX,
 					    &needed, &signal);
 			if (len < 0)
 				break;
@@ -79,6 +102,8 @@ static void sim_echo_process(struct sim_channel *ch)
 			hvg_ring_unmask(&ch->out);
 			return;
 		}
+		if (sim_echo_poll(ch))
+			continue;
 		if (!hvg_ring_unmask(&ch->out))
 			return;
 	}

@@ -214,8 +214,8 @@ int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 	if (!ch)
 		return -ENOMEM;
-	ch->buf = kmalloc(PAGE_SIZE * 4, GFP_KERNEL);
-	ch->stalled = kmalloc(PAGE_SIZE * 4, GFP_KERNEL);
+	ch->buf = kmalloc(SIM_PKT_MAX, GFP_KERNEL);
+	ch->stalled = kmalloc(SIM_PKT_MAX, GFP_KERNEL);
 	if (!ch->buf || !ch->stalled) {
 		kfree(ch->buf);
 		kfree(ch->stalled);

@@ -14,6 +14,9 @@
 
 struct sim_channel;
 
+/* Largest packet a simulated device takes: 16 KiB of payload and more. */
+#define SIM_PKT_MAX	(PAGE_SIZE * 5)
+
 /*
  * A simulated interrupt: fn runs in IPI (hardirq) context on the chosen
  * CPU, as a SynIC interrupt would. Raising one that is already pending

@@ -6,7 +6,7 @@
  * For each echo device it binds to, /sys/kernel/debug/hv_echo_test/<dev>/
  * has:
  *   run     write "COUNT SIZE WINDOW": send COUNT packets of SIZE payload
- *           bytes (0: sizes varying from 8 to 4000) keeping up to WINDOW
+ *           bytes (8..16384; 0: sizes varying from 8 to 4000) keeping up to WINDOW
  *           in flight, check every reply's content, block until done
  *   result  the last run: "ok|fail sent=.. received=.. errors=..
  *           ns=.. signals=.. interrupts=.. full=.. err=<errno>"
@@ -28,7 +28,9 @@ static unsigned int ring_kb = 64;
 module_param(ring_kb, uint, 0444);
 MODULE_PARM_DESC(ring_kb, "Size of each ring in KiB (multiple of 4, >= 8)");
 
-#define ECHO_MAX_PAYLOAD	4000
+#define ECHO_MAX_PAYLOAD	16384	/* fixed-size runs, for the benchmark */
+#define ECHO_VARIED_MAX		4000	/* size 0: varied sizes up to this */
+#define ECHO_RXBUF		(ECHO_MAX_PAYLOAD + PAGE_SIZE)
 
 struct echo_dev {
 	struct hvg_device *hdev;
@@ -49,7 +51,7 @@ static struct dentry *echo_root;
 
 static u32 echo_size(u32 size, u64 seq)
 {
-	return size ? size : 8 + (u32)((seq * 2654435761ULL) % (ECHO_MAX_PAYLOAD - 7));
+	return size ? size : 8 + (u32)((seq * 2654435761ULL) % (ECHO_VARIED_MAX - 7));
 }
 
 static void echo_fill(u8 *buf, u32 len, u64 seq)
@@ -89,7 +91,7 @@ static void echo_callback(void *ctx)
 	struct echo_dev *ed = ctx;
 	int len;
 
-	while ((len = hvg_channel_recv(ed->ch, ed->rxbuf, PAGE_SIZE * 2,
+	while ((len = hvg_channel_recv(ed->ch, ed->rxbuf, ECHO_RXBUF,
 				       NULL)) > 0) {
 		if (!echo_check(ed, ed->rxbuf, len))
 			atomic64_inc(&ed->errors);
@@ -110,7 +112,7 @@ static int echo_run(struct echo_dev *ed, u64 count, u32 size, u32 window)
 	s64 ns;
 	int ret = 0;
 
-	if (size > ECHO_MAX_PAYLOAD || !window || !count)
+	if (size > ECHO_MAX_PAYLOAD || (size && size < 8) || !window || !count)
 		return -EINVAL;
 	buf = kmalloc(ECHO_MAX_PAYLOAD, GFP_KERNEL);
 	if (!buf)
@@ -213,7 +215,7 @@ static int echo_probe(struct hvg_device *hdev,
 	ed = kzalloc(sizeof(*ed), GFP_KERNEL);
 	if (!ed)
 		return -ENOMEM;
-	ed->rxbuf = kmalloc(PAGE_SIZE * 2, GFP_KERNEL);
+	ed->rxbuf = kmalloc(ECHO_RXBUF, GFP_KERNEL);
 	if (!ed->rxbuf) {
 		kfree(ed);
 		return -ENOMEM;

@@ -1,0 +1,30 @@
+#!/bin/bash
+# make bench: every benchmark, each as a ratio against a reference measured
+# in the same run (never a timed assertion).
+#   - VMBus echo channel streaming in a VM (tests/vm/scenarios/bench-echo.sh)
+#   - the daemons against the distribution's (daemons/, make -C daemons bench)
+#   - hv-migrate check/fix on a large root (tests/bench/hv-migrate-bench)
+set -uo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+BUILDDIR=${BUILDDIR:-$src/build}
+export BUILDDIR
+status=0
+kernel=${HVG_BENCH_KERNEL:-6.12}
+
+echo "== VMBus echo channel, kernel $kernel (TCG: compare ratios, not absolutes)"
+if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-echo); then
+	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-echo/output.log"
+else
+	echo "$verdict"
+	status=1
+fi
+
+if [ -f "$src/daemons/Makefile" ]; then
+	echo "== daemons vs the distribution's hyperv-daemons"
+	make -s -C "$src/daemons" BUILDDIR="$BUILDDIR" bench || status=1
+fi
+if [ -x "$src/tests/bench/hv-migrate-bench" ]; then
+	echo "== hv-migrate"
+	"$src/tests/bench/hv-migrate-bench" || status=1
+fi
+exit $status

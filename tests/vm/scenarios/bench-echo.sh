@@ -1,0 +1,43 @@
+# kernels: none (run by tests/bench/run.sh: make bench)
+# Echo channel streaming at 64 B, 1 KiB and 16 KiB, with the simulated
+# host sleeping as soon as the ring is empty (poll 0) and polling 50 us
+# first, against a reference
+# measured in the same VM: the same bytes through a pipe (dd | dd).
+# Prints one "BENCH key=value ..." line per size.
+
+hvg_insmod hv_vmbus
+hvg_insmod hv_echo_test ring_kb=256
+hvg_insmod hv_sim devices=echo
+for i in $(seq 100); do
+	run=$(ls -d /sys/kernel/debug/hv_echo_test/*/ 2>/dev/null | head -1)
+	[ -n "$run" ] && break
+	sleep 0.05
+done
+[ -n "$run" ] || hvg_fail "echo device not bound"
+
+for spec in "0 64 200000" "0 1024 100000" "0 16384 10000" \
+	"50 64 200000" "50 1024 100000" "50 16384 10000"; do
+	set -- $spec
+	poll=$1 size=$2 count=$3
+	echo "$poll" >/sys/module/hv_sim/parameters/poll_us
+	echo "$count $size 512" >"$run/run" || hvg_fail "echo $size: $(cat "$run/result")"
+	res=$(cat "$run/result")
+	case "$res" in ok*) ;; *) hvg_fail "echo $size: $res" ;; esac
+	ns=$(echo "$res" | sed 's/.* ns=\([0-9]*\).*/\1/')
+	sig=$(echo "$res" | sed 's/.* signals=\([0-9]*\).*/\1/')
+	intr=$(echo "$res" | sed 's/.* interrupts=\([0-9]*\).*/\1/')
+	# Reference: the same payload bytes, one way, through a pipe.
+	t0=$(date +%s%N)
+	dd if=/dev/zero bs="$size" count="$count" 2>/dev/null | dd of=/dev/null bs="$size" 2>/dev/null
+	t1=$(date +%s%N)
+	awk -v p="$poll" -v s="$size" -v c="$count" -v ns="$ns" -v sig="$sig" -v intr="$intr" \
+		-v refns=$((t1 - t0)) 'BEGIN {
+		pps = c / (ns / 1e9); mbs = c * s / (ns / 1e9) / 1e6;
+		ref = c * s / (refns / 1e9) / 1e6;
+		printf "BENCH host_poll_us=%d size=%d packets=%d pps=%.0f MBps=%.1f signals_per_1000=%.2f interrupts_per_1000=%.2f pipe_MBps=%.1f ratio_vs_pipe=%.3f\n",
+			p, s, c, pps, mbs, sig * 1000 / c, intr * 1000 / c, ref, mbs / ref }'
+done
+hvg_rmmod hv_sim
+hvg_rmmod hv_echo_test
+hvg_rmmod hv_vmbus
+hvg_pass
