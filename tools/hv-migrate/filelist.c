@@ -44,5 +44,8 @@ const struct hvm_filespec hvm_files[] = {
 	{ "etc/modprobe.conf", HVM_FT_MODPROBE },
 	{ "etc/modules.conf", HVM_FT_MODPROBE },
 	{ "etc/modprobe.d/*.conf", HVM_FT_MODPROBE_D },
+	/* grub-pc's postinst runs grub-install on these (failure mode in the
+	 * research notes: "... does not exist, so cannot grub-install") */
+	{ "var/cache/debconf/config.dat", HVM_FT_DEBCONF },
 	{ 0 },
 };

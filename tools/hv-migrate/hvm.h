@@ -65,6 +65,7 @@ enum hvm_filetype {
 	HVM_FT_MODPROBE,	/* modprobe.conf: scsi_hostadapter aliases */
 	HVM_FT_MODPROBE_D,	/* modprobe.d: blacklists of hv_* only */
 	HVM_FT_ITOOLS_MODULES,	/* /etc/initramfs-tools/modules */
+	HVM_FT_DEBCONF,		/* debconf config.dat: grub-pc/install_devices */
 };
 
 /* Compute the edits of one file. Returns 0, or -1 when the file cannot be

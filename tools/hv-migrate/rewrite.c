@@ -838,6 +838,38 @@ static int add_itools_modules(struct hvm_ctx *ctx, struct hvm_text *t)
 	return r;
 }
 
+/*
+ * debconf's config.dat is stanzas of "Field: value" lines separated by blank
+ * lines (debconf.conf(5), File driver). Only the Value of the
+ * grub-pc/install_devices and grub-efi/install_devices questions is ours;
+ * it holds whole disks, so only --map can change it.
+ */
+static int rewrite_debconf(struct hvm_ctx *ctx, struct hvm_text *t)
+{
+	bool ours = false;
+
+	for (size_t i = 0; i < t->n; i++) {
+		size_t len;
+		const char *s = hvm_text_cur(t, i, &len);
+
+		if (len == 0 || s[0] == '\n') {
+			ours = false;
+			continue;
+		}
+		if (len >= 6 && !memcmp(s, "Name: ", 6)) {
+			size_t v = strcspn(s + 6, "\n");
+
+			ours = (v == 23 && !memcmp(s + 6, "grub-pc/install_devices", 23)) ||
+			       (v == 24 && !memcmp(s + 6, "grub-efi/install_devices", 24));
+			continue;
+		}
+		if (ours && len >= 7 && !memcmp(s, "Value: ", 7) &&
+		    rewrite_refs_line(ctx, HVM_FT_NAMES, t, i))
+			return -1;
+	}
+	return 0;
+}
+
 int hvm_rewrite(struct hvm_ctx *ctx, enum hvm_filetype ft, struct hvm_text *t)
 {
 	switch (ft) {
@@ -853,6 +885,8 @@ int hvm_rewrite(struct hvm_ctx *ctx, enum hvm_filetype ft, struct hvm_text *t)
 		return disable_hv_blacklists(ctx, t);
 	case HVM_FT_ITOOLS_MODULES:
 		return add_itools_modules(ctx, t);
+	case HVM_FT_DEBCONF:
+		return rewrite_debconf(ctx, t);
 	case HVM_FT_GRUBENV:
 		if (rewrite_all_refs(ctx, ft, t))
 			return -1;

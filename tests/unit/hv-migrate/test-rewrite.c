@@ -381,6 +381,39 @@ static void test_itools_modules(void **state)
 }
 
 /* A line of a megabyte with references in it, at both ends. */
+static void test_debconf(void **state)
+{
+	struct hvm_ctx c = new_ctx();
+	int r;
+	char *got;
+	const char *in =
+		"Name: grub-pc/install_devices\n"
+		"Template: grub-pc/install_devices\n"
+		"Value: /dev/disk/by-id/ata-X, /dev/xvdb\n"
+		"Owners: grub-pc\n"
+		"\n"
+		"Name: other/question\n"
+		"Value: /dev/xvda1\n"
+		"\n";
+
+	(void)state;
+	/* without --map: reported, nothing changed, other stanzas ignored */
+	expect(HVM_FT_DEBCONF, in, in, 0, 2);
+	assert_int_equal(hvm_namemap_add(&c.map, "disk/by-id/ata-X=sda"), 0);
+	assert_int_equal(hvm_namemap_add(&c.map, "xvd=sd"), 0);
+	got = run(&c, HVM_FT_DEBCONF, in, &r);
+	assert_string_equal(got,
+		"Name: grub-pc/install_devices\n"
+		"Template: grub-pc/install_devices\n"
+		"Value: /dev/sda, /dev/sdb\n"
+		"Owners: grub-pc\n"
+		"\n"
+		"Name: other/question\n"
+		"Value: /dev/xvda1\n"
+		"\n");
+	assert_int_equal(c.changes, 2);
+}
+
 static void test_huge_line(void **state)
 {
 	size_t n = 1u << 20;
@@ -470,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_sysconfig_kernel),
 		cmocka_unit_test(test_modprobe),
 		cmocka_unit_test(test_itools_modules),
+		cmocka_unit_test(test_debconf),
 		cmocka_unit_test(test_huge_line),
 		cmocka_unit_test(test_junk),
 	};
