@@ -62,7 +62,7 @@ static bool seen(char (*done)[PATH_MAX], size_t n, const char *rel)
 
 static void do_files(struct hvm_ctx *ctx, const struct opts *o, bool *wrote_grub_src)
 {
-	static char done[512][PATH_MAX];
+	static char done[2048][PATH_MAX];
 	size_t ndone = 0;
 
 	for (const struct hvm_filespec *fs = hvm_files; fs->glob; fs++) {
@@ -84,8 +84,14 @@ static void do_files(struct hvm_ctx *ctx, const struct opts *o, bool *wrote_grub
 				hvm_report(ctx, HVM_ERROR, 0, "cannot resolve the path inside the root");
 				continue;
 			}
-			if (seen(done, ndone, rel) || ndone >= 512)
+			if (seen(done, ndone, rel))
 				continue;
+			if (ndone >= sizeof(done) / sizeof(*done)) {
+				ctx->file = rel;
+				hvm_report(ctx, HVM_ERROR, 0, "more than %zu files to examine; not examined",
+					   sizeof(done) / sizeof(*done));
+				continue;
+			}
 			strcpy(done[ndone++], rel);
 			snprintf(abs, sizeof(abs), "%s/%s", o->root, rel);
 			ctx->file = rel;
