@@ -32,7 +32,7 @@ endif
 # Modules we install; hv_sim and the KUnit suites are for tests only.
 INSTALL_MODULES := hv_vmbus
 
-SUBDIRS_USER := $(wildcard daemons/Makefile tools/hv-migrate/Makefile tools/lsvmbus/Makefile)
+SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus initrd-hooks
 
 .PHONY: all modules daemons tools check demo bench deps install uninstall clean
 
@@ -77,14 +77,14 @@ install: modules
 		done; \
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
 	done
-	@for d in $(SUBDIRS_USER); do $(MAKE) -C $$(dirname $$d) install BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); done
+	@set -e; for d in $(SUBDIRS_USER); do $(MAKE) -C $$d install BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); done
 
 uninstall:
 	@set -e; for k in $(KERNELS); do \
 		rm -rf $(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
 	done
-	@for d in $(SUBDIRS_USER); do $(MAKE) -C $$(dirname $$d) uninstall BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) || true; done
+	@for d in $(SUBDIRS_USER); do $(MAKE) -C $$d uninstall BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); done
 
 clean:
 	rm -rf $(BUILDDIR)
