@@ -34,6 +34,7 @@ MODULE_PARM_DESC(max_version,
 		 "Highest VMBus protocol version to propose, encoded major << 16 | minor (0: newest known)");
 
 static DEFINE_MUTEX(hvg_platform_lock);
+static bool on_hyperv;
 
 /**
  * hvg_running_on_hyperv() - is this machine a Hyper-V guest?
@@ -146,15 +147,31 @@ static int __init hvg_vmbus_init(void)
 	register_reboot_notifier(&hvg_reboot_nb);
 	atomic_notifier_chain_register(&panic_notifier_list, &hvg_panic_nb);
 
-	if (hvg_running_on_hyperv())
-		pr_info("running on Hyper-V, waiting for the hyperv platform\n");
-	else
+	if (hvg_running_on_hyperv()) {
+		ret = hvg_hyperv_init();
+		if (ret) {
+			pr_err("cannot use the Hyper-V SynIC: %d\n", ret);
+			goto fail;
+		}
+		on_hyperv = true;
+		pr_info("running on Hyper-V, hyperv platform registered\n");
+	} else {
 		pr_info("not running on Hyper-V, waiting for a platform (hv_sim)\n");
+	}
 	return 0;
+
+fail:
+	atomic_notifier_chain_unregister(&panic_notifier_list, &hvg_panic_nb);
+	unregister_reboot_notifier(&hvg_reboot_nb);
+	hvg_bus_exit();
+	hvg_channels_exit();
+	return ret;
 }
 
 static void __exit hvg_vmbus_exit(void)
 {
+	if (on_hyperv)
+		hvg_hyperv_exit();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &hvg_panic_nb);
 	unregister_reboot_notifier(&hvg_reboot_nb);
 	hvg_bus_exit();

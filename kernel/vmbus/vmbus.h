@@ -137,6 +137,15 @@ int hvg_validate_offer(const struct hv_chmsg_offer *offer);
 int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns, u32 npfns,
 		    u8 *msgs, u32 *lens, u32 maxmsgs);
 
+/* hyperv.c: the real Hyper-V platform, where the kernel supports it */
+#if IS_ENABLED(CONFIG_HYPERV) && defined(CONFIG_X86)
+int hvg_hyperv_init(void);
+void hvg_hyperv_exit(void);
+#else
+static inline int hvg_hyperv_init(void) { return -ENODEV; }
+static inline void hvg_hyperv_exit(void) { }
+#endif
+
 /* bus.c */
 int hvg_bus_init(void);
 void hvg_bus_exit(void);
