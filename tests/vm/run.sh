@@ -18,6 +18,7 @@ BUILDDIR=${BUILDDIR:-$HVG_SRC/build}
 export HVG_SRC BUILDDIR
 # shellcheck source=tests/vm/kernels.sh
 . "$HVG_SRC/tests/vm/kernels.sh"
+mkdir -p "$BUILDDIR"
 
 kernel=6.1
 timeout=
