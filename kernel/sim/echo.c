@@ -12,6 +12,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/ktime.h>
+#include <linux/slab.h>
 #include <linux/uio.h>
 #include <hv/classes.h>
 #include "sim.h"
@@ -61,6 +62,65 @@ static bool sim_echo_reply(struct sim_channel *ch, void *pkt, u32 len)
 	return true;
 }
 
+/* The guest's echo driver asks for sub-channels (tests/echo_test.c). */
+#define SIM_ECHO_CTRL_SUBCHANNELS	0x43425553	/* "SUBC" */
+#define SIM_ECHO_MAX_SUBCHANNELS	8
+
+struct sim_subchannel_work {
+	struct work_struct work;
+	guid_t instance;
+	u32 count;
+};
+
+static void sim_offer_subchannels(struct work_struct *work)
+{
+	struct sim_subchannel_work *sw =
+		container_of(work, struct sim_subchannel_work, work);
+	u32 i;
+
+	for (i = 1; i <= sw->count; i++)
+		if (sim_offer(&sim_echo_type, i, &sw->instance) < 0)
+			break;
+	kfree(sw);
+}
+
+/*
+ * A control packet: answer with a completion carrying the same id, then
+ * offer the sub-channels from the host's message loop (offers are
+ * channel messages, and the loop owns the channel list).
+ */
+static bool sim_echo_control(struct sim_channel *ch, u8 *pkt, u32 len)
+{
+	struct hv_pkt_desc *desc = (void *)pkt;
+	u32 off = desc->offset8 * 8, magic, count;
+	struct sim_subchannel_work *sw;
+
+	if (desc->type != HV_PKT_DATA_INBAND || ch->sub_index ||
+	    len < off + 2 * sizeof(u32))
+		return false;
+	memcpy(&magic, pkt + off, sizeof(magic));
+	if (magic != SIM_ECHO_CTRL_SUBCHANNELS)
+		return false;
+	memcpy(&count, pkt + off + sizeof(magic), sizeof(count));
+	if (!count || count > SIM_ECHO_MAX_SUBCHANNELS) {
+		sim_violation("echo: %u sub-channels requested", count);
+		count = 0;
+	}
+	/* The reply is the request turned into a completion. */
+	desc->type = HV_PKT_COMP;
+	desc->flags = 0;
+	sw = kzalloc(sizeof(*sw), GFP_KERNEL);
+	if (sw && count) {
+		sw->instance = ch->instance;
+		sw->count = count;
+		INIT_WORK(&sw->work, sim_offer_subchannels);
+		queue_work(sim.msg_wq, &sw->work);
+	} else {
+		kfree(sw);
+	}
+	return true;
+}
+
 static void sim_echo_process(struct sim_channel *ch)
 {
 	u32 needed = 0;
@@ -84,6 +144,7 @@ static void sim_echo_process(struct sim_channel *ch)
 				sim_interrupt_guest(ch);
 			ch->bytes_in += len;
 			ch->packets_in++;
+			sim_echo_control(ch, ch->buf, len);
 			if (!sim_echo_reply(ch, ch->buf, len)) {
 				memcpy(ch->stalled, ch->buf, len);
 				ch->stalled_len = len;

@@ -275,12 +275,10 @@ static void sim_free_channel(struct sim_channel *ch)
 	kfree(ch);
 }
 
+static void sim_rescind_locked(struct sim_channel *ch);
+
 int sim_rescind(u32 relid)
 {
-	struct hv_chmsg_rescind msg = {
-		.header.msgtype = HV_CHMSG_RESCIND_CHANNELOFFER,
-		.child_relid = relid,
-	};
 	struct sim_channel *ch;
 	int ret = 0;
 
@@ -290,6 +288,29 @@ int sim_rescind(u32 relid)
 		ret = -ENOENT;
 		goto out;
 	}
+	/* A primary's sub-channels go first, as the host would do it. */
+	if (!ch->sub_index) {
+		struct sim_channel *sc, *tmp;
+
+		list_for_each_entry_safe(sc, tmp, &sim.channels, node) {
+			if (sc->sub_index && !sc->rescinded &&
+			    guid_equal(&sc->instance, &ch->instance))
+				sim_rescind_locked(sc);
+		}
+	}
+	sim_rescind_locked(ch);
+out:
+	mutex_unlock(&sim.lock);
+	return ret;
+}
+
+static void sim_rescind_locked(struct sim_channel *ch)
+{
+	struct hv_chmsg_rescind msg = {
+		.header.msgtype = HV_CHMSG_RESCIND_CHANNELOFFER,
+		.child_relid = ch->relid,
+	};
+
 	/* The host stops touching the rings before it says so. */
 	ch->rescinded = true;
 	WRITE_ONCE(ch->open, false);
@@ -299,9 +320,6 @@ int sim_rescind(u32 relid)
 		sim_send_to_guest(&msg, sizeof(msg));
 	else
 		sim_free_channel(ch);
-out:
-	mutex_unlock(&sim.lock);
-	return ret;
 }
 
 /* ---- from the guest ---- */
@@ -613,8 +631,9 @@ static void sim_reset(void)
 	struct sim_channel *ch, *tmp;
 	struct sim_gpadl *g, *gt;
 
+	/* Sub-channels exist only for the connection that asked for them. */
 	list_for_each_entry_safe(ch, tmp, &sim.channels, node) {
-		if (ch->rescinded)
+		if (ch->rescinded || ch->sub_index)
 			sim_free_channel(ch);
 		else
 			sim_close_rings(ch);

@@ -10,6 +10,9 @@
  *           in flight, check every reply's content, block until done
  *   result  the last run: "ok|fail sent=.. received=.. errors=..
  *           ns=.. signals=.. interrupts=.. full=.. err=<errno>"
+ *   subchannels  write "N COUNT": ask the host for N sub-channels (a
+ *           control request completed by transaction id), open them as
+ *           they are offered, and run COUNT round trips over each
  * The channel's ring size is the ring_kb module parameter.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -32,11 +35,18 @@ MODULE_PARM_DESC(ring_kb, "Size of each ring in KiB (multiple of 4, >= 8)");
 #define ECHO_VARIED_MAX		4000	/* size 0: varied sizes up to this */
 #define ECHO_RXBUF		(ECHO_MAX_PAYLOAD + PAGE_SIZE)
 
-struct echo_dev {
-	struct hvg_device *hdev;
+/* Control request understood by hv_sim's echo host (sim/echo.c). */
+#define ECHO_CTRL_SUBCHANNELS	0x43425553	/* "SUBC" */
+#define ECHO_MAX_SUBCHANNELS	8
+
+struct echo_ctrl {
+	u32 magic;
+	u32 count;
+};
+
+/* One channel's state: the primary's or a sub-channel's. */
+struct echo_chan {
 	struct hvg_channel *ch;
-	struct dentry *dir;
-	struct mutex run_lock;		/* one run at a time; vs. remove */
 	wait_queue_head_t wait;
 	u8 *rxbuf;
 	/* the current run */
@@ -44,7 +54,17 @@ struct echo_dev {
 	atomic64_t errors;
 	u64 count;
 	u32 size;
-	char result[256];
+};
+
+struct echo_dev {
+	struct hvg_device *hdev;
+	struct echo_chan primary;
+	struct echo_chan subs[ECHO_MAX_SUBCHANNELS];
+	atomic_t nsubs;			/* sub-channels opened */
+	wait_queue_head_t sub_wait;
+	struct dentry *dir;
+	struct mutex run_lock;		/* one run at a time; vs. remove */
+	char result[1024];	/* a line per channel */
 };
 
 static struct dentry *echo_root;
@@ -63,7 +83,7 @@ static void echo_fill(u8 *buf, u32 len, u64 seq)
 		buf[i] = (u8)(seq * 31 + i);
 }
 
-static bool echo_check(struct echo_dev *ed, const u8 *pkt, int len)
+static bool echo_check(struct echo_chan *ed, const u8 *pkt, int len)
 {
 	const struct hv_pkt_desc *desc = (const void *)pkt;
 	u32 off = desc->offset8 * 8, plen;
@@ -88,11 +108,22 @@ static bool echo_check(struct echo_dev *ed, const u8 *pkt, int len)
 
 static void echo_callback(void *ctx)
 {
-	struct echo_dev *ed = ctx;
+	struct echo_chan *ed = ctx;
+	const struct hv_pkt_desc *desc = (const void *)ed->rxbuf;
+	struct completion *done;
 	int len;
 
 	while ((len = hvg_channel_recv(ed->ch, ed->rxbuf, ECHO_RXBUF,
 				       NULL)) > 0) {
+		if (desc->type == HV_PKT_COMP) {
+			/* A control request's answer, matched by its id. */
+			done = hvg_channel_complete(ed->ch, desc->trans_id);
+			if (done)
+				complete(done);
+			else
+				atomic64_inc(&ed->errors);
+			continue;
+		}
 		if (!echo_check(ed, ed->rxbuf, len))
 			atomic64_inc(&ed->errors);
 		atomic64_inc(&ed->received);
@@ -102,7 +133,8 @@ static void echo_callback(void *ctx)
 	wake_up(&ed->wait);
 }
 
-static int echo_run(struct echo_dev *ed, u64 count, u32 size, u32 window)
+static int echo_run(struct echo_chan *ed, u64 count, u32 size, u32 window,
+		    char *result, size_t result_len)
 {
 	struct hvg_channel *ch = ed->ch;
 	u64 sent = 0, signals0 = ch->events, intr0 = ch->interrupts;
@@ -156,7 +188,7 @@ static int echo_run(struct echo_dev *ed, u64 count, u32 size, u32 window)
 	if (!ret && hvg_channel_rescinded(ch))
 		ret = -ENODEV;
 	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
-	snprintf(ed->result, sizeof(ed->result),
+	snprintf(result, result_len,
 		 "%s sent=%llu received=%lld errors=%lld ns=%lld signals=%llu interrupts=%llu full=%llu err=%d\n",
 		 !ret && !atomic64_read(&ed->errors) &&
 		 atomic64_read(&ed->received) == count ? "ok" : "fail",
@@ -165,6 +197,18 @@ static int echo_run(struct echo_dev *ed, u64 count, u32 size, u32 window)
 		 ch->out.full_events - full0, ret);
 	kfree(buf);
 	return ret;
+}
+
+/* Copy a short command written to a debugfs file, NUL-terminated. */
+static int echo_read_cmd(const char __user *ubuf, size_t len, char *cmd,
+			 size_t size)
+{
+	if (len >= size)
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, len))
+		return -EFAULT;
+	cmd[len] = 0;
+	return 0;
 }
 
 static ssize_t echo_run_write(struct file *f, const char __user *ubuf,
@@ -176,15 +220,14 @@ static ssize_t echo_run_write(struct file *f, const char __user *ubuf,
 	unsigned int size, window;
 	int ret;
 
-	if (len >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, len))
-		return -EFAULT;
-	cmd[len] = 0;
+	ret = echo_read_cmd(ubuf, len, cmd, sizeof(cmd));
+	if (ret)
+		return ret;
 	if (sscanf(cmd, "%llu %u %u", &count, &size, &window) != 3)
 		return -EINVAL;
 	mutex_lock(&ed->run_lock);
-	ret = echo_run(ed, count, size, window);
+	ret = echo_run(&ed->primary, count, size, window, ed->result,
+		       sizeof(ed->result));
 	mutex_unlock(&ed->run_lock);
 	return ret ? ret : len;
 }
@@ -205,38 +248,134 @@ static int echo_result_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(echo_result);
 
+static int echo_chan_open(struct echo_chan *ec, struct hvg_channel *ch)
+{
+	u32 ring = ring_kb * 1024;
+	int ret;
+
+	ec->ch = ch;
+	init_waitqueue_head(&ec->wait);
+	ec->rxbuf = kmalloc(ECHO_RXBUF, GFP_KERNEL);
+	if (!ec->rxbuf)
+		return -ENOMEM;
+	ret = hvg_channel_open(ch, ring, ring, NULL, 0, echo_callback, ec);
+	if (ret) {
+		kfree(ec->rxbuf);
+		ec->rxbuf = NULL;
+	}
+	return ret;
+}
+
+static void echo_chan_close(struct echo_chan *ec)
+{
+	hvg_channel_close(ec->ch);
+	kfree(ec->rxbuf);
+	ec->rxbuf = NULL;
+}
+
+/* hv_vmbus tells us of a sub-channel the host offered: open it. */
+static void echo_subchannel(struct hvg_channel *primary, struct hvg_channel *sc)
+{
+	struct echo_dev *ed = dev_get_drvdata(&primary->device->dev);
+	int n;
+
+	if (!ed)
+		return;
+	n = atomic_read(&ed->nsubs);
+	if (n >= ECHO_MAX_SUBCHANNELS || echo_chan_open(&ed->subs[n], sc)) {
+		pr_err("cannot open sub-channel %u\n", hvg_channel_relid(sc));
+		return;
+	}
+	atomic_inc(&ed->nsubs);
+	wake_up(&ed->sub_wait);
+}
+
+/*
+ * Ask the host for @want sub-channels, wait until they are open, and run
+ * @count round trips over each. The result line lists every channel.
+ */
+static int echo_subchannels(struct echo_dev *ed, u32 want, u64 count)
+{
+	struct echo_ctrl ctrl = { ECHO_CTRL_SUBCHANNELS, want };
+	DECLARE_COMPLETION_ONSTACK(done);
+	char line[160];
+	int i, ret, n = 0;
+
+	if (!want || want > ECHO_MAX_SUBCHANNELS || atomic_read(&ed->nsubs))
+		return -EINVAL;
+	ret = hvg_channel_send_request(ed->primary.ch, &ctrl, sizeof(ctrl),
+				       &done);
+	if (ret)
+		return ret;
+	if (!wait_for_completion_timeout(&done, 10 * HZ))
+		return -ETIMEDOUT;
+	if (!wait_event_timeout(ed->sub_wait, atomic_read(&ed->nsubs) >= want,
+				10 * HZ))
+		return -ETIMEDOUT;
+	ed->result[0] = 0;
+	for (i = 0; i < want; i++) {
+		ret = echo_run(&ed->subs[i], count, 0, 8, line, sizeof(line));
+		n += scnprintf(ed->result + n, sizeof(ed->result) - n,
+			       "sub %u relid %u: %s",
+			       hvg_channel_sub_index(ed->subs[i].ch),
+			       hvg_channel_relid(ed->subs[i].ch), line);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static ssize_t echo_sub_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct echo_dev *ed = file_inode(f)->i_private;
+	unsigned int want, count;
+	char cmd[32];
+	int ret;
+
+	ret = echo_read_cmd(ubuf, len, cmd, sizeof(cmd));
+	if (ret)
+		return ret;
+	if (sscanf(cmd, "%u %u", &want, &count) != 2)
+		return -EINVAL;
+	mutex_lock(&ed->run_lock);
+	ret = echo_subchannels(ed, want, count);
+	mutex_unlock(&ed->run_lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations echo_sub_fops = {
+	.owner = THIS_MODULE,
+	.write = echo_sub_write,
+};
+
 static int echo_probe(struct hvg_device *hdev,
 		      const struct hv_vmbus_device_id *id)
 {
 	struct echo_dev *ed;
-	u32 ring = ring_kb * 1024;
-	int ret;
+		int ret;
 
 	ed = kzalloc(sizeof(*ed), GFP_KERNEL);
 	if (!ed)
 		return -ENOMEM;
-	ed->rxbuf = kmalloc(ECHO_RXBUF, GFP_KERNEL);
-	if (!ed->rxbuf) {
-		kfree(ed);
-		return -ENOMEM;
-	}
 	ed->hdev = hdev;
-	ed->ch = hdev->channel;
 	mutex_init(&ed->run_lock);
-	init_waitqueue_head(&ed->wait);
-	ret = hvg_channel_open(ed->ch, ring, ring, NULL, 0, echo_callback, ed);
+	init_waitqueue_head(&ed->sub_wait);
+	ret = echo_chan_open(&ed->primary, hdev->channel);
 	if (ret) {
 		dev_err(&hdev->dev, "cannot open the echo channel: %d\n", ret);
-		kfree(ed->rxbuf);
 		kfree(ed);
 		return ret;
 	}
 	dev_set_drvdata(&hdev->dev, ed);
+	hvg_channel_set_subchannel_cb(hdev->channel, echo_subchannel);
 	ed->dir = debugfs_create_dir(dev_name(&hdev->dev), echo_root);
 	debugfs_create_file("run", 0200, ed->dir, ed, &echo_run_fops);
+	debugfs_create_file("subchannels", 0200, ed->dir, ed,
+			    &echo_sub_fops);
 	debugfs_create_file("result", 0444, ed->dir, ed, &echo_result_fops);
 	dev_info(&hdev->dev, "echo channel %u open, rings of %u KiB\n",
-		 hvg_channel_relid(ed->ch), ring_kb);
+		 hvg_channel_relid(hdev->channel), ring_kb);
 	return 0;
 }
 
@@ -244,13 +383,21 @@ static void echo_remove(struct hvg_device *hdev)
 {
 	struct echo_dev *ed = dev_get_drvdata(&hdev->dev);
 
+	int i;
+
 	/* Wake a run blocked on a rescinded channel before waiting for it. */
-	wake_up(&ed->wait);
+	wake_up(&ed->primary.wait);
+	for (i = 0; i < atomic_read(&ed->nsubs); i++)
+		wake_up(&ed->subs[i].wait);
+	wake_up(&ed->sub_wait);
 	debugfs_remove_recursive(ed->dir);
+	/* No new sub-channel calls after this returns. */
+	hvg_channel_set_subchannel_cb(hdev->channel, NULL);
 	mutex_lock(&ed->run_lock);
-	hvg_channel_close(ed->ch);
+	for (i = 0; i < atomic_read(&ed->nsubs); i++)
+		echo_chan_close(&ed->subs[i]);
+	echo_chan_close(&ed->primary);
 	mutex_unlock(&ed->run_lock);
-	kfree(ed->rxbuf);
 	kfree(ed);
 }
 

@@ -46,6 +46,7 @@ static struct hvg_channel *hvg_find_relid(u32 relid)
 static void hvg_channel_tasklet(unsigned long data);
 static void hvg_register_work(struct work_struct *work);
 static void hvg_rescind_work(struct work_struct *work);
+static void hvg_sub_work(struct work_struct *work);
 
 static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
 {
@@ -60,11 +61,13 @@ static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
 	INIT_LIST_HEAD(&ch->sub_channels);
 	INIT_LIST_HEAD(&ch->sub_node);
 	mutex_init(&ch->lock);
+	mutex_init(&ch->sub_lock);
 	spin_lock_init(&ch->out_lock);
 	spin_lock_init(&ch->in_lock);
 	tasklet_init(&ch->tasklet, hvg_channel_tasklet, (unsigned long)ch);
 	INIT_WORK(&ch->register_work, hvg_register_work);
 	INIT_WORK(&ch->rescind_work, hvg_rescind_work);
+	INIT_WORK(&ch->sub_work, hvg_sub_work);
 	xa_init_flags(&ch->requests, XA_FLAGS_ALLOC1);
 	ch->state = HVG_CH_OFFERED;
 	return ch;
@@ -148,6 +151,7 @@ void hvg_handle_offer(const struct hv_chmsg_offer *offer)
 		list_add_tail(&ch->sub_node, &primary->sub_channels);
 		if (primary->registered)
 			hvg_channel_sysfs_add(ch);
+		queue_work(hvg_conn.dev_wq, &ch->sub_work);
 	} else {
 		queue_work(hvg_conn.dev_wq, &ch->register_work);
 	}
@@ -174,6 +178,39 @@ static void hvg_channel_release(struct hvg_channel *ch, bool tell_host)
 		hvg_post(&msg, sizeof(msg));
 }
 
+static void hvg_sub_work(struct work_struct *work)
+{
+	struct hvg_channel *sc = container_of(work, struct hvg_channel, sub_work);
+	struct hvg_channel *primary = sc->primary;
+	hvg_subchannel_cb cb;
+
+	/* The primary's driver is bound (or not) once registration is done. */
+	flush_work(&primary->register_work);
+	/* sub_lock, not lock: the handler may open (lock) the sub-channel. */
+	mutex_lock(&primary->sub_lock);
+	cb = primary->sub_cb;
+	if (cb && !READ_ONCE(sc->rescinded) &&
+	    READ_ONCE(primary->state) == HVG_CH_OPEN)
+		cb(primary, sc);
+	mutex_unlock(&primary->sub_lock);
+}
+
+/* Setting NULL waits for a handler call in progress to finish. */
+void hvg_channel_set_subchannel_cb(struct hvg_channel *primary,
+				   hvg_subchannel_cb cb)
+{
+	mutex_lock(&primary->sub_lock);
+	primary->sub_cb = cb;
+	mutex_unlock(&primary->sub_lock);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_set_subchannel_cb);
+
+u16 hvg_channel_sub_index(const struct hvg_channel *ch)
+{
+	return ch->sub_index;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_sub_index);
+
 /*
  * Remove a primary channel, its device and its sub-channels. The device's
  * removal runs the driver's remove, which closes the channels; the final
@@ -187,6 +224,7 @@ static void hvg_primary_remove(struct hvg_channel *ch, bool tell_host)
 	if (ch->registered)
 		hvg_device_del(ch);
 	list_for_each_entry_safe(sc, tmp, &ch->sub_channels, sub_node) {
+		cancel_work_sync(&sc->sub_work);
 		hvg_channel_close(sc);
 		hvg_channel_sysfs_del(sc);
 		hvg_channel_release(sc, tell_host);
@@ -591,16 +629,20 @@ int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
 }
 EXPORT_SYMBOL_GPL(hvg_channel_send);
 
-int hvg_channel_send_pages(struct hvg_channel *ch,
-			   const struct hv_pkt_page_range *pb, u32 count,
-			   const void *data, u32 len, u64 trans_id)
+/*
+ * A GPA-direct packet: the descriptor with a range count, @rbytes of range
+ * descriptions (page ranges or one multi-page range), then @data.
+ */
+static int hvg_send_ranges(struct hvg_channel *ch, const void *ranges,
+			   u32 rbytes, u32 rangecount, const void *data,
+			   u32 len, u64 trans_id)
 {
 	struct hv_pkt_gpa_direct desc;
-	u32 dlen = sizeof(desc) + count * sizeof(*pb);
+	u32 dlen = sizeof(desc) + rbytes;
 	u32 total = dlen + len, padded = ALIGN(total, 8);
 	struct kvec kv[4];
 
-	if (!count || count > 64 || padded / 8 > U16_MAX)
+	if (!IS_ALIGNED(rbytes, 8) || padded / 8 > U16_MAX)
 		return -EINVAL;
 	desc.desc.type = HV_PKT_DATA_USING_GPA_DIRECT;
 	desc.desc.offset8 = dlen / 8;
@@ -608,51 +650,37 @@ int hvg_channel_send_pages(struct hvg_channel *ch,
 	desc.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
 	desc.desc.trans_id = trans_id;
 	desc.reserved = 0;
-	desc.rangecount = count;
+	desc.rangecount = rangecount;
 	kv[0].iov_base = &desc;
 	kv[0].iov_len = sizeof(desc);
-	kv[1].iov_base = (void *)pb;
-	kv[1].iov_len = count * sizeof(*pb);
+	kv[1].iov_base = (void *)ranges;
+	kv[1].iov_len = rbytes;
 	kv[2].iov_base = (void *)data;
 	kv[2].iov_len = len;
 	kv[3].iov_base = (void *)&hvg_zeros;
 	kv[3].iov_len = padded - total;
 	return hvg_send_kvec(ch, kv, 4);
 }
+
+int hvg_channel_send_pages(struct hvg_channel *ch,
+			   const struct hv_pkt_page_range *pb, u32 count,
+			   const void *data, u32 len, u64 trans_id)
+{
+	if (!count || count > 64)
+		return -EINVAL;
+	return hvg_send_ranges(ch, pb, count * sizeof(*pb), count, data, len,
+			       trans_id);
+}
 EXPORT_SYMBOL_GPL(hvg_channel_send_pages);
 
+/* The hv_pkt_mpb layout: one range, its PFNs inline. */
 int hvg_channel_send_mpb(struct hvg_channel *ch,
 			 const struct hv_mpb_range *range, u32 range_bytes,
 			 const void *data, u32 len, u64 trans_id)
 {
-	struct {
-		struct hv_pkt_desc desc;
-		u32 reserved;
-		u32 rangecount;
-	} __packed desc;
-	u32 dlen = sizeof(desc) + range_bytes;
-	u32 total = dlen + len, padded = ALIGN(total, 8);
-	struct kvec kv[4];
-
-	if (range_bytes < sizeof(*range) || !IS_ALIGNED(range_bytes, 8) ||
-	    padded / 8 > U16_MAX)
+	if (range_bytes < sizeof(*range))
 		return -EINVAL;
-	desc.desc.type = HV_PKT_DATA_USING_GPA_DIRECT;
-	desc.desc.offset8 = dlen / 8;
-	desc.desc.len8 = padded / 8;
-	desc.desc.flags = HV_PKT_FLAG_COMPLETION_REQUESTED;
-	desc.desc.trans_id = trans_id;
-	desc.reserved = 0;
-	desc.rangecount = 1;
-	kv[0].iov_base = &desc;
-	kv[0].iov_len = sizeof(desc);
-	kv[1].iov_base = (void *)range;
-	kv[1].iov_len = range_bytes;
-	kv[2].iov_base = (void *)data;
-	kv[2].iov_len = len;
-	kv[3].iov_base = (void *)&hvg_zeros;
-	kv[3].iov_len = padded - total;
-	return hvg_send_kvec(ch, kv, 4);
+	return hvg_send_ranges(ch, range, range_bytes, 1, data, len, trans_id);
 }
 EXPORT_SYMBOL_GPL(hvg_channel_send_mpb);
 

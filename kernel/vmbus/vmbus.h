@@ -41,6 +41,9 @@ struct hvg_channel {
 	bool registered;		/* device_add() done (primary) */
 	struct work_struct register_work;
 	struct work_struct rescind_work;
+	struct work_struct sub_work;	/* tell the driver of a sub-channel */
+	struct mutex sub_lock;		/* sub_cb, and calls of it */
+	hvg_subchannel_cb sub_cb;	/* of a primary */
 
 	/* rings: one GPADL, outbound pages first */
 	struct page *ring_pages;

@@ -95,7 +95,9 @@ art=$BUILDDIR/vm/$kernel/$scenario
 rm -rf "$art"
 mkdir -p "$art"
 mem=1024
-[ "$KDEBUG" = 1 ] && mem=3072
+# KASAN needs more; kmemleak scans take time in proportion to RAM: keep
+# the debug VM no bigger than that.
+[ "$KDEBUG" = 1 ] && mem=1536
 
 [ "$quiet" = 1 ] || echo "booting $KREL for scenario $scenario (timeout ${timeout}s)" >&2
 start=$(date +%s)

@@ -71,6 +71,20 @@ void hvg_channel_close(struct hvg_channel *ch);
 bool hvg_channel_rescinded(const struct hvg_channel *ch);
 u32 hvg_channel_relid(const struct hvg_channel *ch);
 
+/*
+ * Sub-channels. Devices such as storage and network ask the host, in
+ * their own protocol, for extra channels; the host then offers them with
+ * the primary's instance GUID. A driver that wants them registers a
+ * handler on the primary; it is called in process context for each new
+ * sub-channel (it may open it there). Sub-channels are closed and freed
+ * with their primary; a driver closes the ones it opened in remove.
+ */
+typedef void (*hvg_subchannel_cb)(struct hvg_channel *primary,
+				  struct hvg_channel *sub);
+void hvg_channel_set_subchannel_cb(struct hvg_channel *primary,
+				   hvg_subchannel_cb cb);
+u16 hvg_channel_sub_index(const struct hvg_channel *ch);
+
 /* In-band data: a descriptor of @type, then @len bytes of @data. */
 int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
 		     u64 trans_id, enum hv_pkt_type type, u16 flags);

@@ -46,6 +46,24 @@ cat "$run/result"
 hvg_check "2000 round trips of 4000 bytes through a 16 KiB ring" \
 	grep -q '^ok sent=2000 received=2000 errors=0' "$run/result"
 relid=$(cat "$echo_dev/id")
+
+# Sub-channels: requested through the device's protocol, offered by the
+# host with the primary's instance, opened by the driver as they come.
+echo "4 300" >"$run/subchannels" || hvg_fail "sub-channels: $(cat "$run/result")"
+cat "$run/result"
+hvg_check "4 sub-channels carried 300 round trips each" \
+	test "$(grep -c 'ok sent=300 received=300 errors=0' "$run/result")" = 4
+hvg_check "channel_vp_mapping lists 5 channels" \
+	test "$(wc -l <"$echo_dev/channel_vp_mapping")" = 5
+hvg_check "sysfs has channels/ for all 5" \
+	test "$(ls "$echo_dev/channels" | wc -l)" = 5
+for c in "$echo_dev"/channels/*; do
+	[ "$(basename "$c")" = "$relid" ] && continue
+	idx=$(cat "$c/subchannel_id")
+	[ "$idx" -ge 1 ] && [ "$idx" -le 4 ] || hvg_fail "sub-channel $(basename "$c") has index $idx"
+done
+echo "ok: sub-channel indices 1-4"
+
 hvg_check "the host counted our signals" test "$(cat $sim/channels/$relid/signals)" -gt 0
 hvg_check "the host interrupted us" test "$(cat $sim/channels/$relid/interrupts)" -gt 0
 hvg_check "no protocol violation seen by the host" test "$(cat $sim/violations)" = 0

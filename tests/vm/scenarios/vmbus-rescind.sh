@@ -70,6 +70,22 @@ wait $job && hvg_fail "the echo run succeeded although its channel was rescinded
 echo "ok: the interrupted run failed: $(cat /tmp/run.err)"
 hvg_check "no protocol violation" test "$(cat $sim/violations)" = 0
 
+# Rescind a primary whose sub-channels are open and busy.
+echo echo >$sim/offer
+wait_bound "with sub-channels"
+run=/sys/kernel/debug/hv_echo_test/$(basename "$echo_dev")
+echo "3 50" >"$run/subchannels" || hvg_fail "sub-channels: $(cat "$run/result")"
+hvg_check "3 sub-channels open" test "$(ls "$echo_dev/channels" | wc -l)" = 4
+nchan=$(ls $sim/channels | wc -l)
+echo "$(cat "$echo_dev/id")" >$sim/rescind
+wait_gone "primary with sub-channels"
+for i in $(seq 50); do
+	[ "$(ls $sim/channels | wc -l)" = "$((nchan - 4))" ] && break
+	sleep 0.1
+done
+hvg_check "primary and sub-channel relids all released" \
+	test "$(ls $sim/channels | wc -l)" = "$((nchan - 4))"
+
 # The bus still works afterwards.
 echo echo >$sim/offer
 wait_bound "after mid-I/O rescind"
