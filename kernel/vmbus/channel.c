@@ -68,7 +68,7 @@ static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
 	INIT_WORK(&ch->register_work, hvg_register_work);
 	INIT_WORK(&ch->rescind_work, hvg_rescind_work);
 	INIT_WORK(&ch->sub_work, hvg_sub_work);
-	xa_init_flags(&ch->requests, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ch->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	ch->state = HVG_CH_OFFERED;
 	return ch;
 }
@@ -532,9 +532,6 @@ void hvg_channel_close(struct hvg_channel *ch)
 		.header.msgtype = HV_CHMSG_CLOSECHANNEL,
 		.child_relid = ch->relid,
 	};
-	void *entry;
-	unsigned long id;
-
 	mutex_lock(&ch->lock);
 	if (ch->state != HVG_CH_OPEN) {
 		mutex_unlock(&ch->lock);
@@ -562,8 +559,8 @@ void hvg_channel_close(struct hvg_channel *ch)
 			ch->relid, ch->gpadl);
 	}
 	hvg_rings_free(ch);
-	xa_for_each(&ch->requests, id, entry)
-		xa_erase(&ch->requests, id);
+	/* Requests still outstanding will never complete; forget them. */
+	xa_destroy(&ch->requests);
 	ch->state = HVG_CH_OFFERED;
 	mutex_unlock(&ch->lock);
 }
@@ -705,20 +702,38 @@ int hvg_channel_recv(struct hvg_channel *ch, void *buf, u32 buflen,
 }
 EXPORT_SYMBOL_GPL(hvg_channel_recv);
 
+/*
+ * Requests are allocated by senders in any context and completed from the
+ * channel callback (softirq): the table's lock is taken irq-safe.
+ */
+static void *hvg_request_take(struct hvg_channel *ch, unsigned long id)
+{
+	unsigned long flags;
+	void *ctx;
+
+	xa_lock_irqsave(&ch->requests, flags);
+	ctx = __xa_erase(&ch->requests, id);
+	xa_unlock_irqrestore(&ch->requests, flags);
+	return ctx;
+}
+
 int hvg_channel_send_request(struct hvg_channel *ch, const void *data,
 			     u32 len, void *request_ctx)
 {
+	unsigned long flags;
 	u32 id;
 	int ret;
 
-	ret = xa_alloc(&ch->requests, &id, request_ctx, xa_limit_31b,
-		       GFP_ATOMIC);
+	xa_lock_irqsave(&ch->requests, flags);
+	ret = __xa_alloc(&ch->requests, &id, request_ctx, xa_limit_31b,
+			 GFP_ATOMIC);
+	xa_unlock_irqrestore(&ch->requests, flags);
 	if (ret)
 		return ret;
 	ret = hvg_channel_send(ch, data, len, id, HV_PKT_DATA_INBAND,
 			       HV_PKT_FLAG_COMPLETION_REQUESTED);
 	if (ret)
-		xa_erase(&ch->requests, id);
+		hvg_request_take(ch, id);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(hvg_channel_send_request);
@@ -732,7 +747,7 @@ void *hvg_channel_complete(struct hvg_channel *ch, u64 trans_id)
 				   ch->relid, trans_id);
 		return NULL;
 	}
-	ctx = xa_erase(&ch->requests, (unsigned long)trans_id);
+	ctx = hvg_request_take(ch, (unsigned long)trans_id);
 	if (!ctx)
 		pr_err_ratelimited("relid %u: completion for unknown request %llu\n",
 				   ch->relid, trans_id);
