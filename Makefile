@@ -30,7 +30,7 @@ kdir_of = /lib/modules/$(1)/build
 endif
 
 # Modules we install; hv_sim and the KUnit suites are for tests only.
-INSTALL_MODULES := hv_vmbus
+INSTALL_MODULES := hv_vmbus hv_utils
 
 SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus initrd-hooks
 

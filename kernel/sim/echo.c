@@ -177,8 +177,9 @@ const struct sim_device_type sim_echo_type = {
 };
 
 /*
- * Devices of a default Generation 2 VM. Until their host protocols exist
- * here they accept open/close and ignore packets, so the guest sees the
+ * Devices of a default Generation 2 VM without a host protocol here yet
+ * (the integration components are in ic.c). They accept open/close and
+ * ignore packets, so the guest sees the
  * same bus as on Hyper-V and their drivers can be added one by one.
  */
 static const struct sim_device_type sim_types[] = {
@@ -186,12 +187,6 @@ static const struct sim_device_type sim_types[] = {
 	{ .name = "scsi", .class_id = HV_CLASS_SCSI },
 	{ .name = "keyboard", .class_id = HV_CLASS_KEYBOARD },
 	{ .name = "mouse", .class_id = HV_CLASS_MOUSE },
-	{ .name = "shutdown", .class_id = HV_CLASS_SHUTDOWN },
-	{ .name = "timesync", .class_id = HV_CLASS_TIMESYNC },
-	{ .name = "heartbeat", .class_id = HV_CLASS_HEARTBEAT },
-	{ .name = "kvp", .class_id = HV_CLASS_KVP },
-	{ .name = "vss", .class_id = HV_CLASS_VSS },
-	{ .name = "fcopy", .class_id = HV_CLASS_FCOPY },
 	{ .name = "ide", .class_id = HV_CLASS_IDE },
 };
 
@@ -201,6 +196,8 @@ const struct sim_device_type *sim_type_by_name(const char *name)
 
 	if (!strcmp(name, sim_echo_type.name))
 		return &sim_echo_type;
+	if (sim_ic_type_by_name(name))
+		return sim_ic_type_by_name(name);
 	for (i = 0; i < ARRAY_SIZE(sim_types); i++)
 		if (!strcmp(name, sim_types[i].name))
 			return &sim_types[i];

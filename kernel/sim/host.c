@@ -250,6 +250,9 @@ int sim_offer(const struct sim_device_type *type, u16 sub_index,
 
 static void sim_close_rings(struct sim_channel *ch)
 {
+	/* The device stops writing the rings before they go away. */
+	if (ch->open && ch->type->closed)
+		ch->type->closed(ch);
 	WRITE_ONCE(ch->open, false);
 	cancel_work_sync(&ch->work);
 	sim_irq_sync(&ch->irq);
@@ -544,6 +547,8 @@ static void sim_handle_open(struct sim_msg *m)
 	WRITE_ONCE(ch->open, true);
 reply:
 	sim_send_to_guest(&r, sizeof(r));
+	if (!r.status && ch->type->opened)
+		ch->type->opened(ch);
 }
 
 static void sim_handle_close(struct sim_msg *m)

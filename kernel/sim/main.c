@@ -53,12 +53,28 @@ static u32 sim_vp_index(struct hvg_platform *p, unsigned int cpu)
 	return cpu;
 }
 
+/*
+ * The simulated partition reference counter: 100 ns ticks of the boot
+ * clock, which the guest's settimeofday() does not move. The host end of
+ * time sync stamps its samples with the same counter.
+ */
+u64 sim_ref_counter(void)
+{
+	return div_u64(ktime_get_boottime_ns(), 100);
+}
+
+static u64 sim_platform_ref_counter(struct hvg_platform *p)
+{
+	return sim_ref_counter();
+}
+
 struct hvg_platform sim_platform = {
 	.name = "sim",
 	.owner = THIS_MODULE,
 	.post_message = sim_post_message,
 	.signal_event = sim_signal_event,
 	.vp_index = sim_vp_index,
+	.ref_counter = sim_platform_ref_counter,
 };
 
 static int sim_offer_defaults(void)
@@ -107,6 +123,9 @@ static int __init hvg_sim_init(void)
 		goto fail;
 	}
 	sim_debugfs_init();
+	ret = sim_ic_init();
+	if (ret)
+		goto fail_ic;
 	ret = sim_offer_defaults();
 	if (ret)
 		goto fail_offers;
@@ -118,6 +137,8 @@ static int __init hvg_sim_init(void)
 
 fail_offers:
 	sim_host_stop();
+	sim_ic_exit();
+fail_ic:
 	sim_debugfs_exit();
 fail:
 	if (sim.msg_wq)
@@ -134,6 +155,7 @@ static void __exit hvg_sim_exit(void)
 	flush_workqueue(sim.msg_wq);
 	sim_irq_sync(&sim.msg_irq);
 	sim_host_stop();
+	sim_ic_exit();
 	sim_debugfs_exit();
 	destroy_workqueue(sim.msg_wq);
 	destroy_workqueue(sim.chan_wq);

@@ -3,6 +3,7 @@
 #ifndef HVG_SIM_H
 #define HVG_SIM_H
 
+#include <linux/debugfs.h>
 #include <linux/smp.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -13,6 +14,9 @@
 #include <hvg/ring.h>
 
 struct sim_channel;
+
+/* The largest IC message body (after the headers) the host sends or takes. */
+#define HVU_SIM_IC_BODY_MAX	(4 * 4096)
 
 /* Largest packet a simulated device takes: 16 KiB of payload and more. */
 #define SIM_PKT_MAX	(PAGE_SIZE * 5)
@@ -38,6 +42,9 @@ struct sim_device_type {
 	guid_t class_id;
 	/* Called from the channel's host worker when the guest signalled. */
 	void (*process)(struct sim_channel *ch);
+	/* Optional: the guest opened / closed (or lost) the channel. */
+	void (*opened)(struct sim_channel *ch);
+	void (*closed)(struct sim_channel *ch);
 };
 
 struct sim_gpadl {
@@ -105,6 +112,7 @@ struct sim_host {
 
 extern struct sim_host sim;
 extern struct hvg_platform sim_platform;
+u64 sim_ref_counter(void);
 
 /* host.c */
 int sim_post_from_guest(u32 conn_id, const void *msg, u32 len);
@@ -121,6 +129,48 @@ void sim_msg_irq(struct sim_irq *si);
 /* echo.c and devices.c */
 extern const struct sim_device_type sim_echo_type;
 const struct sim_device_type *sim_type_by_name(const char *name);
+
+/*
+ * ic.c: the host end of the integration components (shutdown, time sync,
+ * heartbeat, KVP, VSS, fcopy). When the guest opens an IC channel the
+ * host negotiates versions; then services send requests with
+ * sim_ic_transact().
+ */
+struct sim_ic_reply {
+	u32 status;		/* the guest's icmsg status */
+	u32 srv_version;	/* agreed service version, HV_IC_VERSION() */
+	u32 len;		/* bytes of body */
+	u8 body[HVU_SIM_IC_BODY_MAX];
+};
+
+/*
+ * Send the @type_name service ("kvp", ...) one message of @msgtype whose
+ * body (after the pipe and IC headers) is @body, and wait up to
+ * @timeout_ms for the guest's answer, copied into @reply. Serialised per
+ * service (a host has one transaction outstanding). Returns 0, -ENODEV
+ * (the guest has not opened that channel or not negotiated yet),
+ * -ETIMEDOUT, -EPROTO (malformed answer; also counted as a violation) or
+ * -EINTR.
+ */
+int sim_ic_transact(const char *type_name, u16 msgtype, const void *body,
+		    u32 body_len, struct sim_ic_reply *reply,
+		    unsigned int timeout_ms);
+/* Agreed service version of @type_name, 0 if not negotiated. */
+u32 sim_ic_version(const char *type_name);
+int sim_ic_init(void);
+void sim_ic_exit(void);
+const struct sim_device_type *sim_ic_type_by_name(const char *name);
+/* ic_util.c: shutdown, time sync and heartbeat. */
+int sim_ic_util_init(struct dentry *shutdown, struct dentry *timesync,
+		     struct dentry *heartbeat);
+void sim_ic_util_exit(void);
+/* Per-service host ends: triggers and records in hv_sim/ic/<name>/. */
+int sim_ic_kvp_init(struct dentry *dir);
+void sim_ic_kvp_exit(void);
+int sim_ic_vss_init(struct dentry *dir);
+void sim_ic_vss_exit(void);
+int sim_ic_fcopy_init(struct dentry *dir);
+void sim_ic_fcopy_exit(void);
 
 /* debugfs.c */
 void sim_debugfs_init(void);

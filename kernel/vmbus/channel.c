@@ -508,6 +508,12 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 		goto fail;
 	}
 	ch->state = HVG_CH_OPEN;
+	/*
+	 * The host may write (and signal) as soon as it has opened the
+	 * channel, before its answer reached us; that interrupt found the
+	 * channel not open yet. Look at the ring once now.
+	 */
+	tasklet_schedule(&ch->tasklet);
 	kfree(w);
 	kfree(map);
 	mutex_unlock(&ch->lock);

@@ -27,6 +27,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/percpu.h>
+#include <asm/msr.h>
 #include <hv/hypercall.h>
 #include "compat-mshyperv.h"
 #include "vmbus.h"
@@ -87,12 +88,21 @@ static u32 hvg_hyperv_vp_index(struct hvg_platform *p, unsigned int cpu)
 	return hv_vp_index ? hv_vp_index[cpu] : cpu;
 }
 
+static u64 hvg_hyperv_ref_counter(struct hvg_platform *p)
+{
+	u64 val;
+
+	rdmsrl(HVG_MSR_REF_COUNT, val);
+	return val;
+}
+
 static struct hvg_platform hvg_hyperv_platform = {
 	.name = "hyperv",
 	.owner = THIS_MODULE,
 	.post_message = hvg_hyperv_post,
 	.signal_event = hvg_hyperv_signal,
 	.vp_index = hvg_hyperv_vp_index,
+	.ref_counter = hvg_hyperv_ref_counter,
 };
 
 /* The callback vector's handler: hard interrupt context. */

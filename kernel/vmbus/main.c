@@ -52,6 +52,25 @@ bool hvg_running_on_hyperv(void)
 }
 EXPORT_SYMBOL_GPL(hvg_running_on_hyperv);
 
+/**
+ * hvg_ref_counter() - read the partition reference counter
+ * @val: where to store it (100 ns units)
+ *
+ * Only meaningful while a platform is registered, which holds for any
+ * caller that is a bound VMBus driver (the platform's devices go first).
+ * Return: false if the platform has no reference counter.
+ */
+bool hvg_ref_counter(u64 *val)
+{
+	struct hvg_platform *p = READ_ONCE(hvg_conn.platform);
+
+	if (!p || !p->ref_counter)
+		return false;
+	*val = p->ref_counter(p);
+	return true;
+}
+EXPORT_SYMBOL_GPL(hvg_ref_counter);
+
 static void hvg_connect_work(struct work_struct *work)
 {
 	mutex_lock(&hvg_platform_lock);

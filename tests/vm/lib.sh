@@ -10,6 +10,14 @@ hvg_pass() {
 	exit 0
 }
 
+# For scenarios declaring "# power: off|reboot": record success now; the
+# host's request is about to stop the VM, and run.sh checks that it did.
+# A scenario that goes on after this must hvg_fail.
+hvg_pass_before_power() {
+	echo success >/hvg-results/result
+	sync
+}
+
 hvg_fail() {
 	echo "FAIL: $*"
 	echo "fail: $*" >/hvg-results/result

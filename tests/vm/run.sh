@@ -146,6 +146,26 @@ if [ "$qemu_status" = 124 ]; then
 	show "scenario output" "$art/output.log"
 	verdict FAIL "timed out after ${timeout}s"
 fi
+# A scenario that declares "# power: off" or "# power: reboot" ends by the
+# host's request: it writes its result first (hvg_pass_before_power), and
+# passes only if the kernel then powered off or restarted the VM that way
+# before the scenario reached its end.
+power=$(sed -n 's/^# power: *\([a-z]*\).*/\1/p' "$HVG_SRC/tests/vm/scenarios/$scenario.sh" | head -1)
+if [ -n "$power" ]; then
+	case "$power" in
+	off) want='reboot: Power down' ;;
+	reboot) want='reboot: Restarting system' ;;
+	*) verdict FAIL "unknown '# power: $power' declaration" ;;
+	esac
+	if grep -q "hvg: scenario $scenario end" "$console"; then
+		show "scenario output" "$art/output.log"
+		verdict FAIL "the scenario ended instead of the VM being stopped by the host's request (power: $power)"
+	fi
+	if ! grep -q "$want" "$console"; then
+		show "console" "$console" 30
+		verdict FAIL "the VM stopped without '$want' (power: $power)"
+	fi
+fi
 result=$(cat "$art/result" 2>/dev/null)
 if [ "$result" != success ]; then
 	show "scenario output" "$art/output.log"

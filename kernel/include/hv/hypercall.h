@@ -16,6 +16,13 @@
 
 #define HV_POST_MESSAGE_TYPE_VMBUS	1
 
+/*
+ * The partition reference counter MSR: 100 ns units since the partition
+ * started (TLFS "Partition Reference Counter"; HV_X64_MSR_TIME_REF_COUNT
+ * in the kernel's asm/hyperv-tlfs.h).
+ */
+#define HVG_MSR_REF_COUNT		0x40000020
+
 struct hv_post_message_input {
 	u32 connection_id;
 	u32 reserved;

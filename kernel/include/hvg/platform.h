@@ -30,11 +30,19 @@ struct hvg_platform {
 	void (*signal_event)(struct hvg_platform *p, u32 conn_id);
 	/* The host's name for a CPU (its VP index). */
 	u32 (*vp_index)(struct hvg_platform *p, unsigned int cpu);
+	/*
+	 * Optional: the partition reference counter (100 ns units since the
+	 * partition started; Hyper-V TLFS, HV_X64_MSR_TIME_REF_COUNT), which
+	 * the host also reads to stamp time samples.
+	 */
+	u64 (*ref_counter)(struct hvg_platform *p);
 };
 
 int hvg_platform_register(struct hvg_platform *platform);
 void hvg_platform_unregister(struct hvg_platform *platform);
 bool hvg_running_on_hyperv(void);
+/* Read the platform's reference counter; false if it has none. */
+bool hvg_ref_counter(u64 *val);
 
 void hvg_vmbus_on_message(const void *msg, u32 len);
 void hvg_vmbus_on_channel_event(u32 relid);

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv_utils: the integration components (shutdown, time sync, heartbeat,
+ * KVP, VSS, fcopy) and the IC message framework they share.
+ *
+ * Sources for the framework's rules: drivers/hv/channel_mgmt.c
+ * (vmbus_prep_negotiate_resp: for each of our versions, newest first,
+ * look for it among the host's; answer one framework and one service
+ * version, or counts of zero when nothing matches) and drivers/hv/hv_util.c
+ * (answers go back in the request's own buffer with TRANSACTION | RESPONSE
+ * and the request's transaction id).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <hv/classes.h>
+#include "hvu.h"
+
+static const struct hvu_service *const hvu_services[] = {
+	&hvu_shutdown, &hvu_timesync, &hvu_heartbeat,
+	&hvu_kvp, &hvu_vss, &hvu_fcopy,
+};
+
+static const struct hv_vmbus_device_id hvu_ids[] = {
+	{ .guid = HV_CLASS_SHUTDOWN, .driver_data = 0 },
+	{ .guid = HV_CLASS_TIMESYNC, .driver_data = 1 },
+	{ .guid = HV_CLASS_HEARTBEAT, .driver_data = 2 },
+	{ .guid = HV_CLASS_KVP, .driver_data = 3 },
+	{ .guid = HV_CLASS_VSS, .driver_data = 4 },
+	{ .guid = HV_CLASS_FCOPY, .driver_data = 5 },
+	{ },
+};
+MODULE_DEVICE_TABLE(vmbus, hvu_ids);
+
+static struct workqueue_struct *hvu_wq;
+
+static void hvu_malformed(struct hvu_dev *ud, const char *why)
+{
+	ud->malformed++;
+	dev_warn_ratelimited(&ud->hdev->dev, "%s: host message dropped: %s\n",
+			     ud->svc->name, why);
+}
+
+/* Send the current message back with @status; called with ud->lock. */
+static void hvu_send_reply(struct hvu_dev *ud, u32 status)
+{
+	struct hv_ic_hdr *hdr = ud->msg.hdr;
+	u32 len = HV_IC_HDRS + ud->msg.body_len;
+	int ret;
+
+	hdr->status = status;
+	hdr->flags = HV_ICFLAG_TRANSACTION | HV_ICFLAG_RESPONSE;
+	ret = hvg_channel_send(ud->hdev->channel, (u8 *)hdr -
+			       sizeof(struct hv_ic_pipe_hdr), len,
+			       ud->msg.trans_id, HV_PKT_DATA_INBAND, 0);
+	if (ret)
+		dev_warn_ratelimited(&ud->hdev->dev, "%s: reply not sent: %d\n",
+				     ud->svc->name, ret);
+}
+
+static bool hvu_version_listed(const struct hv_ic_version *v, u32 n, u32 want)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (HV_IC_VERSION(v[i].major, v[i].minor) == want)
+			return true;
+	return false;
+}
+
+static u32 hvu_pick(const u32 *ours, unsigned int count, u32 cap,
+		    const struct hv_ic_version *theirs, u32 n)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if ((!cap || ours[i] <= cap) &&
+		    hvu_version_listed(theirs, n, ours[i]))
+			return ours[i];
+	return 0;
+}
+
+/* Answer NEGOTIATE in place. Returns the status, or -EINVAL if malformed. */
+static int hvu_negotiate(struct hvu_dev *ud, struct hvu_msg *m)
+{
+	const struct hvu_service *svc = ud->svc;
+	struct hv_ic_negotiate *neg = m->body;
+	u32 n, fw, srv;
+
+	if (m->body_len < sizeof(*neg))
+		return -EINVAL;
+	n = (u32)neg->fw_count + neg->msg_count;
+	if (neg->fw_count > HV_IC_MAX_VERSIONS ||
+	    neg->msg_count > HV_IC_MAX_VERSIONS ||
+	    m->body_len < sizeof(*neg) + max(n, 2U) * sizeof(neg->versions[0]))
+		return -EINVAL;
+	fw = hvu_pick(svc->fw_versions, svc->fw_count, 0, neg->versions,
+		      neg->fw_count);
+	srv = hvu_pick(svc->srv_versions, svc->srv_count, ud->srv_cap,
+		       neg->versions + neg->fw_count, neg->msg_count);
+	if (!fw || !srv) {
+		dev_warn(&ud->hdev->dev, "%s: no version in common with the host\n",
+			 svc->name);
+		neg->fw_count = 0;
+		neg->msg_count = 0;
+		return HV_IC_S_OK;
+	}
+	neg->fw_count = 1;
+	neg->msg_count = 1;
+	neg->versions[0].major = fw >> 16;
+	neg->versions[0].minor = fw & 0xffff;
+	neg->versions[1].major = srv >> 16;
+	neg->versions[1].minor = srv & 0xffff;
+	if (ud->fw_version != fw || ud->srv_version != srv)
+		dev_info(&ud->hdev->dev, "%s: IC framework %u.%u, service %u.%u\n",
+			 svc->name, fw >> 16, fw & 0xffff, srv >> 16,
+			 srv & 0xffff);
+	ud->fw_version = fw;
+	ud->srv_version = srv;
+	if (svc->negotiated)
+		svc->negotiated(ud);
+	return HV_IC_S_OK;
+}
+
+/*
+ * Validate the packet in ud->pkt and fill ud->msg. Returns false if it
+ * cannot be answered at all (no readable IC header).
+ */
+static bool hvu_parse(struct hvu_dev *ud, u32 len)
+{
+	const struct hv_pkt_desc *desc = (void *)ud->pkt;
+	struct hvu_msg *m = &ud->msg;
+	u32 off = desc->offset8 * 8;
+
+	if (desc->type != HV_PKT_DATA_INBAND) {
+		hvu_malformed(ud, "not an in-band packet");
+		return false;
+	}
+	if (off < sizeof(*desc) || off > len || len - off < HV_IC_HDRS) {
+		hvu_malformed(ud, "shorter than the IC headers");
+		return false;
+	}
+	m->hdr = (void *)(ud->pkt + off + sizeof(struct hv_ic_pipe_hdr));
+	m->body = (u8 *)m->hdr + sizeof(struct hv_ic_hdr);
+	m->body_len = len - off - HV_IC_HDRS;
+	m->trans_id = desc->trans_id;
+	return true;
+}
+
+/* Handle one message. Returns true if it was deferred. */
+static bool hvu_dispatch(struct hvu_dev *ud)
+{
+	const struct hvu_service *svc = ud->svc;
+	struct hvu_msg *m = &ud->msg;
+	u32 status = HV_IC_E_FAIL;
+	int ret;
+
+	ud->received++;
+	if (m->hdr->msgsize > m->body_len) {
+		hvu_malformed(ud, "message size beyond the packet");
+	} else if (m->hdr->msgtype == HV_ICMSG_NEGOTIATE) {
+		ret = hvu_negotiate(ud, m);
+		if (ret < 0)
+			hvu_malformed(ud, "bad negotiate message");
+		else
+			status = ret;
+	} else if (m->hdr->msgtype != svc->msgtype) {
+		hvu_malformed(ud, "unexpected message type");
+	} else if (!ud->fw_version) {
+		hvu_malformed(ud, "request before version negotiation");
+	} else {
+		ret = svc->handle(ud, m, &status);
+		if (ret == HVU_DEFER)
+			return true;
+	}
+	mutex_lock(&ud->lock);
+	if (!ud->stopping)
+		hvu_send_reply(ud, status);
+	ud->deferred = false;
+	mutex_unlock(&ud->lock);
+	return false;
+}
+
+static void hvu_work(struct work_struct *work)
+{
+	struct hvu_dev *ud = container_of(work, struct hvu_dev, work);
+	u32 needed;
+	int len;
+
+	for (;;) {
+		mutex_lock(&ud->lock);
+		if (ud->deferred || ud->hold || ud->stopping) {
+			mutex_unlock(&ud->lock);
+			return;
+		}
+		len = hvg_channel_recv(ud->hdev->channel, ud->pkt, HVU_PKT_MAX,
+				       &needed);
+		if (len < 0) {
+			mutex_unlock(&ud->lock);
+			/* -ENOBUFS cannot happen: the ring is smaller. */
+			if (len != -EAGAIN)
+				dev_err_ratelimited(&ud->hdev->dev,
+						    "%s: channel unreadable: %d\n",
+						    ud->svc->name, len);
+			return;
+		}
+		if (!hvu_parse(ud, len)) {
+			mutex_unlock(&ud->lock);
+			continue;
+		}
+		/* In flight: hvu_reply() may come before handle() returns. */
+		ud->deferred = true;
+		mutex_unlock(&ud->lock);
+		hvu_dispatch(ud);
+	}
+}
+
+void hvu_reply(struct hvu_dev *ud, u32 status)
+{
+	mutex_lock(&ud->lock);
+	if (!ud->deferred) {
+		mutex_unlock(&ud->lock);
+		dev_warn(&ud->hdev->dev, "%s: reply with nothing pending\n",
+			 ud->svc->name);
+		return;
+	}
+	ud->deferred = false;
+	if (!ud->stopping) {
+		hvu_send_reply(ud, status);
+		queue_work(hvu_wq, &ud->work);
+	}
+	mutex_unlock(&ud->lock);
+}
+
+void hvu_hold(struct hvu_dev *ud, bool hold)
+{
+	mutex_lock(&ud->lock);
+	ud->hold = hold;
+	if (!hold && !ud->stopping)
+		queue_work(hvu_wq, &ud->work);
+	mutex_unlock(&ud->lock);
+}
+
+bool hvu_deferred(struct hvu_dev *ud)
+{
+	bool ret;
+
+	mutex_lock(&ud->lock);
+	ret = ud->deferred;
+	mutex_unlock(&ud->lock);
+	return ret;
+}
+
+/* Softirq, on the channel's CPU: the host wrote to our ring. */
+static void hvu_channel_cb(void *ctx)
+{
+	struct hvu_dev *ud = ctx;
+
+	queue_work(hvu_wq, &ud->work);
+}
+
+static int hvu_probe(struct hvg_device *hdev,
+		     const struct hv_vmbus_device_id *id)
+{
+	struct hvu_dev *ud;
+	int ret;
+
+	if (id->driver_data >= ARRAY_SIZE(hvu_services))
+		return -ENODEV;
+	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
+	if (!ud)
+		return -ENOMEM;
+	ud->pkt = kmalloc(HVU_PKT_MAX, GFP_KERNEL);
+	if (!ud->pkt) {
+		kfree(ud);
+		return -ENOMEM;
+	}
+	ud->hdev = hdev;
+	ud->svc = hvu_services[id->driver_data];
+	mutex_init(&ud->lock);
+	INIT_WORK(&ud->work, hvu_work);
+	dev_set_drvdata(&hdev->dev, ud);
+	if (ud->svc->probe) {
+		ret = ud->svc->probe(ud);
+		if (ret)
+			goto err_free;
+	}
+	ret = hvg_channel_open(hdev->channel, HVU_RING_BYTES, HVU_RING_BYTES,
+			       NULL, 0, hvu_channel_cb, ud);
+	if (ret) {
+		dev_err(&hdev->dev, "%s: cannot open the channel: %d\n",
+			ud->svc->name, ret);
+		goto err_remove;
+	}
+	return 0;
+
+err_remove:
+	mutex_lock(&ud->lock);
+	ud->stopping = true;
+	mutex_unlock(&ud->lock);
+	if (ud->svc->remove)
+		ud->svc->remove(ud);
+err_free:
+	kfree(ud->pkt);
+	kfree(ud);
+	return ret;
+}
+
+static void hvu_remove(struct hvg_device *hdev)
+{
+	struct hvu_dev *ud = dev_get_drvdata(&hdev->dev);
+
+	mutex_lock(&ud->lock);
+	ud->stopping = true;
+	mutex_unlock(&ud->lock);
+	/* No more callbacks, then no worker, then the service goes. */
+	hvg_channel_close(hdev->channel);
+	cancel_work_sync(&ud->work);
+	if (ud->svc->remove)
+		ud->svc->remove(ud);
+	kfree(ud->pkt);
+	kfree(ud);
+}
+
+static struct hvg_driver hvu_driver = {
+	.name = "hv_utils",
+	.id_table = hvu_ids,
+	.probe = hvu_probe,
+	.remove = hvu_remove,
+};
+
+static int __init hvu_init(void)
+{
+	int ret;
+
+	hvu_wq = alloc_workqueue("hv_utils", 0, 0);
+	if (!hvu_wq)
+		return -ENOMEM;
+	ret = hvg_driver_register(&hvu_driver);
+	if (ret)
+		destroy_workqueue(hvu_wq);
+	return ret;
+}
+
+static void __exit hvu_exit(void)
+{
+	hvg_driver_unregister(&hvu_driver);
+	destroy_workqueue(hvu_wq);
+}
+
+module_init(hvu_init);
+module_exit(hvu_exit);
+MODULE_DESCRIPTION("Hyper-V integration services: shutdown, time sync, heartbeat, KVP, VSS, file copy");
+MODULE_LICENSE("GPL");

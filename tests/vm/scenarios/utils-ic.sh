@@ -1,0 +1,146 @@
+# kernels: 6.1 6.12 debug
+# hv_utils against hv_sim's integration components: version negotiation,
+# heartbeat, time sync (a clock set an hour wrong is corrected; the PTP
+# clock "hyperv" reads the host's time), shutdown requests answered
+# (unknown flags refused; a daemon on /dev/vmbus/hv_shutdown gets the
+# request and its answer reaches the host), transport rules (one opener,
+# message sizes), and rmmod refused while a daemon holds a device.
+
+ic=/sys/kernel/debug/hv_sim/ic
+hvg_insmod hv_vmbus
+hvg_insmod hv_sim
+hvg_insmod hv_utils
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+negotiated() { [ "$(cat "$ic/$1/version")" != none ]; }
+for s in shutdown timesync heartbeat; do
+	hvg_check "$s negotiated" wait_for 20 negotiated $s
+	echo "$s: $(cat $ic/$s/version)"
+done
+hvg_check "shutdown uses service 3.2" grep -q 'srv 3.2' $ic/shutdown/version
+hvg_check "timesync uses service 4.0" grep -q 'srv 4.0' $ic/timesync/version
+hvg_check "heartbeat uses service 3.0" grep -q 'srv 3.0' $ic/heartbeat/version
+hvg_check "hv_utils logged the versions" \
+	hvg_dmesg_has 'timesync: IC framework 3.0, service 4.0'
+
+# Heartbeat: every answer is the host's number plus one (hv_sim counts a
+# wrong one as a violation); at 50 ms they advance quickly.
+echo 50 >$ic/heartbeat/period_ms
+s1=$(cat $ic/heartbeat/seq)
+sleep 2
+s2=$(cat $ic/heartbeat/seq)
+echo "heartbeat seq $s1 -> $s2, beats $(cat $ic/heartbeat/beats), missed $(cat $ic/heartbeat/missed)"
+hvg_check "heartbeat sequence numbers advance" test "$s2" -ge $((s1 + 10))
+hvg_check "no heartbeat missed" test "$(cat $ic/heartbeat/missed)" = 0
+echo 1000 >$ic/heartbeat/period_ms
+
+# Time sync: set the guest an hour wrong, the host's SYNC corrects it.
+ptp=
+for d in /sys/class/ptp/ptp*; do
+	[ "$(cat "$d/clock_name" 2>/dev/null)" = hyperv ] && ptp=/dev/$(basename "$d")
+done
+hvg_check "a PTP clock named hyperv exists" test -n "$ptp"
+ptp_read() {
+	python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print(time.clock_gettime_ns(((~fd) << 3) | 3))' "$1"
+}
+hvg_check "the PTP clock has no time before the first sample" \
+	sh -c "! ptp_read_out=\$(python3 -c 'import os, time; fd = os.open(\"$ptp\", os.O_RDONLY); time.clock_gettime_ns(((~fd) << 3) | 3)' 2>&1)"
+date -s "@$(($(date +%s) + 3600))" >/dev/null
+host=$(($(cat $ic/timesync/host_time) / 1000000000))
+guest=$(date +%s)
+echo "before sync: guest $guest, host $host"
+hvg_check "the guest clock is an hour off" test $((guest - host)) -ge 3590
+hvg_check "host sends SYNC" sh -c "echo sync >$ic/timesync/request"
+hvg_check "the guest answered OK" grep -q 'status=0x00000000' $ic/timesync/reply
+host=$(($(cat $ic/timesync/host_time) / 1000000))
+guest=$(($(date +%s%N) / 1000000))
+echo "after sync: guest $guest ms, host $host ms"
+d=$((guest - host)); [ $d -lt 0 ] && d=$((-d))
+hvg_check "the guest clock is within 2 s of the host's" test $d -lt 2000
+hvg_check "hv_utils logged the step" hvg_dmesg_has 'time sync: clock stepped by -3[56][0-9]{5} ms'
+# A sample five minutes ahead moves the PTP clock, not the system clock.
+hvg_check "host sends SAMPLE +300 s" sh -c "echo sample 300 >$ic/timesync/request"
+p=$(($(ptp_read $ptp) / 1000000))
+host=$(($(cat $ic/timesync/host_time) / 1000000 + 300000))
+guest=$(($(date +%s%N) / 1000000))
+echo "PTP $p ms, host+300 s $host ms, guest $guest ms"
+d=$((p - host)); [ $d -lt 0 ] && d=$((-d))
+hvg_check "the PTP clock reads the host's sample time (within 1 s)" test $d -lt 1000
+d=$((guest - host + 300000)); [ $d -lt 0 ] && d=$((-d))
+hvg_check "a sample does not step the system clock" test $d -lt 2000
+hvg_check "the PTP clock cannot be set" \
+	sh -c "! python3 -c 'import os, time; fd = os.open(\"$ptp\", os.O_RDWR); time.clock_settime_ns(((~fd) << 3) | 3, 0)' 2>/dev/null"
+
+# Shutdown: flags the host never defines are refused, nothing happens.
+hvg_check "host sends shutdown flags 0x10" sh -c "echo 16 >$ic/shutdown/request"
+hvg_check "unknown flags get HV_E_FAIL" grep -q 'status=0x80004005' $ic/shutdown/reply
+
+# A daemon on /dev/vmbus/hv_shutdown (a minimal one, in Python: the real
+# one is daemons/shutdown) gets the request; its answer reaches the host.
+hvg_check "/dev/vmbus/hv_shutdown exists" test -c /dev/vmbus/hv_shutdown
+cat >/tmp/sd.py <<'PY'
+import os, struct, sys, time
+fmt = '<IHHIIIIH6s'   # struct hv_shutdown_msg, 32 bytes
+MAGIC = 0x44534856
+fd = os.open('/dev/vmbus/hv_shutdown', os.O_RDWR)
+try:
+    os.open('/dev/vmbus/hv_shutdown', os.O_RDWR)
+    print('second open succeeded'); sys.exit(1)
+except OSError as e:
+    print('second open:', e.strerror)
+try:
+    os.write(fd, b'x' * 31)
+    print('short write accepted'); sys.exit(1)
+except OSError as e:
+    print('short write:', e.strerror)
+os.write(fd, struct.pack(fmt, MAGIC, 1, 1, 0, 0, 0, 0, 1, b''))
+m = struct.unpack(fmt, os.read(fd, 32))
+print('ack', m)
+assert m[0] == MAGIC and m[2] == 2 and m[5] == 0 and m[1] == 1
+open('/tmp/sd.ready', 'w').close()
+try:
+    os.read(fd, 16)            # waits for the request, too small for it
+    print('small read accepted'); sys.exit(1)
+except OSError as e:
+    print('small read:', e.strerror)
+for answer in (3, 0):          # FAILED, then OK
+    m = struct.unpack(fmt, os.read(fd, 32))
+    print('request', m)
+    assert m[0] == MAGIC and m[2] == 3 and m[4] == int(sys.argv[1 if answer else 2], 0)
+    os.write(fd, struct.pack(fmt, MAGIC, 1, 4, m[3], 0, answer, 0, 0, b''))
+time.sleep(float(sys.argv[3]))
+PY
+python3 -u /tmp/sd.py 0x2 0xa 8 >/tmp/sd.log 2>&1 &
+sd=$!
+wait_for 10 test -e /tmp/sd.ready || { cat /tmp/sd.log; hvg_fail "the test daemon did not register"; }
+hvg_check "host requests a reboot" sh -c "echo reboot 30 >$ic/shutdown/request"
+hvg_check "the daemon's FAILED reached the host" grep -q 'status=0x80004005' $ic/shutdown/reply
+hvg_check "host requests a forced reboot" sh -c "echo reboot force >$ic/shutdown/request"
+hvg_check "the daemon's OK reached the host" grep -q 'status=0x00000000' $ic/shutdown/reply
+hvg_check "hv_utils cannot be removed while a daemon holds a device" \
+	sh -c '! rmmod hv_utils 2>/dev/null'
+wait $sd
+cat /tmp/sd.log
+hvg_check "the test daemon saw what it expected" test "$(tail -1 /tmp/sd.log | cut -c1-7)" = "request"
+hvg_check "hv_utils logged the daemon" hvg_dmesg_has 'shutdown daemon registered'
+hvg_check "the guest is still running the scenario" true
+
+hvg_check "no protocol violation seen by hv_sim" \
+	test "$(cat /sys/kernel/debug/hv_sim/violations)" = 0
+hvg_rmmod hv_utils
+hvg_check "the devices are gone with hv_utils" test ! -e /dev/vmbus/hv_shutdown
+hvg_rmmod hv_sim
+hvg_rmmod hv_vmbus
+hvg_pass

@@ -1,0 +1,21 @@
+# kernels: 6.12 debug
+# power: reboot
+# With no shutdown daemon, the host's reboot request restarts the guest
+# through the kernel (orderly_reboot): nothing is lost for want of a
+# daemon. run.sh checks that the VM restarted before the scenario ended.
+
+ic=/sys/kernel/debug/hv_sim/ic
+hvg_insmod hv_vmbus
+hvg_insmod hv_sim
+hvg_insmod hv_utils
+n=200
+while [ "$(cat $ic/shutdown/version)" = none ] && [ $n -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+hvg_check "shutdown negotiated" test "$(cat $ic/shutdown/version)" != none
+hvg_pass_before_power
+echo reboot >$ic/shutdown/request || hvg_fail "the host's request failed"
+grep -q 'status=0x00000000' $ic/shutdown/reply || hvg_fail "the guest refused: $(cat $ic/shutdown/reply)"
+sleep 120
+hvg_fail "still running 120 s after the host asked for a reboot"
