@@ -7,6 +7,7 @@ export BUILDDIR
 kernel=${HVG_DEMO_KERNEL:-6.12}
 
 make -s -C "$src/tools/lsvmbus" BUILDDIR="$BUILDDIR" || exit 1
+make -s -C "$src/daemons" BUILDDIR="$BUILDDIR" || exit 1
 echo "Booting Debian's $kernel kernel under QEMU (TCG) with hyperv-guest's modules..."
 verdict=$("$src/tests/vm/run.sh" -k "$kernel" demo)
 status=$?

@@ -64,22 +64,21 @@ echo "before sync: guest $guest, host $host"
 hvg_check "the guest clock is an hour off" test $((guest - host)) -ge 3590
 hvg_check "host sends SYNC" sh -c "echo sync >$ic/timesync/request"
 hvg_check "the guest answered OK" grep -q 'status=0x00000000' $ic/timesync/reply
-host=$(($(cat $ic/timesync/host_time) / 1000000))
-guest=$(($(date +%s%N) / 1000000))
-echo "after sync: guest $guest ms, host $host ms"
-d=$((guest - host)); [ $d -lt 0 ] && d=$((-d))
-hvg_check "the guest clock is within 2 s of the host's" test $d -lt 2000
+# Readings are bracketed by the host's clock read before and after, so a
+# slow (debug, loaded) VM cannot fail them; the slack is 1 s either side.
+ms() { echo $(($(cat $ic/timesync/host_time) / 1000000)); }
+within() { [ "$2" -ge $(($1 - 1000)) ] && [ "$2" -le $(($3 + 1000)) ]; }
+h1=$(ms); guest=$(($(date +%s%N) / 1000000)); h2=$(ms)
+echo "after sync: host $h1..$h2 ms, guest $guest ms"
+hvg_check "the guest clock reads the host's time" within $h1 $guest $h2
 hvg_check "hv_utils logged the step" hvg_dmesg_has 'time sync: clock stepped by -3[56][0-9]{5} ms'
 # A sample five minutes ahead moves the PTP clock, not the system clock.
 hvg_check "host sends SAMPLE +300 s" sh -c "echo sample 300 >$ic/timesync/request"
-p=$(($(ptp_read $ptp) / 1000000))
-host=$(($(cat $ic/timesync/host_time) / 1000000 + 300000))
-guest=$(($(date +%s%N) / 1000000))
-echo "PTP $p ms, host+300 s $host ms, guest $guest ms"
-d=$((p - host)); [ $d -lt 0 ] && d=$((-d))
-hvg_check "the PTP clock reads the host's sample time (within 1 s)" test $d -lt 1000
-d=$((guest - host + 300000)); [ $d -lt 0 ] && d=$((-d))
-hvg_check "a sample does not step the system clock" test $d -lt 2000
+h1=$(ms); p=$(($(ptp_read $ptp) / 1000000)); h2=$(ms)
+echo "PTP $p ms, host+300 s $((h1 + 300000))..$((h2 + 300000)) ms"
+hvg_check "the PTP clock reads the host's sample time" within $((h1 + 300000)) $p $((h2 + 300000))
+h1=$(ms); guest=$(($(date +%s%N) / 1000000)); h2=$(ms)
+hvg_check "a sample does not step the system clock" within $h1 $guest $h2
 hvg_check "the PTP clock cannot be set" \
 	sh -c "! python3 -c 'import os, time; fd = os.open(\"$ptp\", os.O_RDWR); time.clock_settime_ns(((~fd) << 3) | 3, 0)' 2>/dev/null"
 
