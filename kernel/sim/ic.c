@@ -314,6 +314,7 @@ static void sim_ic_negotiate(struct work_struct *work)
 		pr_info("%s: negotiation not answered: %d\n", ic->type.name, ret);
 		goto out;
 	}
+	kfree(neg);
 	neg = (void *)r->body;
 	if (r->len < sizeof(*neg) + 2 * sizeof(neg->versions[0]) ||
 	    neg->fw_count != 1 || neg->msg_count != 1) {
