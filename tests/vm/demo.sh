@@ -12,6 +12,9 @@ echo "Booting Debian's $kernel kernel under QEMU (TCG) with hyperv-guest's modul
 verdict=$("$src/tests/vm/run.sh" -k "$kernel" demo)
 status=$?
 cat "$BUILDDIR/vm/$kernel/demo/output.log" 2>/dev/null
+# The power-off itself is only in the guest's console.
+grep -E 'host requested|run by the kernel|reboot: Power down' \
+	"$BUILDDIR/vm/$kernel/demo/console.log" 2>/dev/null | sed 's/^\[[ 0-9.]*\] /  console: /'
 echo
 echo "$verdict"
 exit $status

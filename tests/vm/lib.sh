@@ -18,6 +18,20 @@ hvg_pass_before_power() {
 	sync
 }
 
+# The kernel's orderly_poweroff()/orderly_reboot() run /sbin/poweroff and
+# /sbin/reboot. In the test VM those are systemctl and systemd is not
+# running: stand in for the init system with busybox (immediate), and
+# note in the kernel log that the kernel called them.
+hvg_stand_in_power_commands() {
+	local c
+	for c in poweroff reboot; do
+		rm -f /sbin/$c
+		printf '#!/bin/sh\necho "hvg: /sbin/%s run by the kernel" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
+			$c $c >/sbin/$c
+		chmod 755 /sbin/$c
+	done
+}
+
 hvg_fail() {
 	echo "FAIL: $*"
 	echo "fail: $*" >/hvg-results/result

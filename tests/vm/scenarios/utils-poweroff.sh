@@ -5,11 +5,7 @@
 # daemon. run.sh checks that the VM powered off before the scenario ended.
 
 ic=/sys/kernel/debug/hv_sim/ic
-# The kernel runs /sbin/poweroff (orderly_poweroff). Here it is systemctl, and
-# systemd is not running in the test VM: stand in for the init system.
-rm -f /sbin/poweroff
-printf '#!/bin/sh\necho "hvg: /sbin/poweroff run by the kernel" >/dev/kmsg\nexec /bin/busybox poweroff -f\n' >/sbin/poweroff
-chmod 755 /sbin/poweroff
+hvg_stand_in_power_commands
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 hvg_insmod hv_utils

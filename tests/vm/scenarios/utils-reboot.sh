@@ -5,11 +5,7 @@
 # daemon. run.sh checks that the VM restarted before the scenario ended.
 
 ic=/sys/kernel/debug/hv_sim/ic
-# The kernel runs /sbin/reboot (orderly_reboot). Here it is systemctl, and
-# systemd is not running in the test VM: stand in for the init system.
-rm -f /sbin/reboot
-printf '#!/bin/sh\necho "hvg: /sbin/reboot run by the kernel" >/dev/kmsg\nexec /bin/busybox reboot -f\n' >/sbin/reboot
-chmod 755 /sbin/reboot
+hvg_stand_in_power_commands
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 hvg_insmod hv_utils
