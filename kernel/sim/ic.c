@@ -291,7 +291,7 @@ static void sim_ic_negotiate(struct work_struct *work)
 {
 	struct sim_ic *ic = container_of(work, struct sim_ic, nego);
 	struct sim_ic_reply *r = kmalloc(sizeof(*r), GFP_KERNEL);
-	struct hv_ic_negotiate *neg;
+	struct hv_ic_negotiate *neg, *ans;
 	u32 n = ARRAY_SIZE(sim_fw) + ic->nsrv, i, fw, srv;
 	int ret;
 
@@ -314,17 +314,14 @@ static void sim_ic_negotiate(struct work_struct *work)
 		pr_info("%s: negotiation not answered: %d\n", ic->type.name, ret);
 		goto out;
 	}
-	kfree(neg);
-	neg = (void *)r->body;
-	if (r->len < sizeof(*neg) + 2 * sizeof(neg->versions[0]) ||
-	    neg->fw_count != 1 || neg->msg_count != 1) {
+	ans = (void *)r->body;
+	if (r->len < sizeof(*ans) + 2 * sizeof(ans->versions[0]) ||
+	    ans->fw_count != 1 || ans->msg_count != 1) {
 		pr_info("%s: the guest found no common version\n", ic->type.name);
-		neg = NULL;
 		goto out;
 	}
-	fw = HV_IC_VERSION(neg->versions[0].major, neg->versions[0].minor);
-	srv = HV_IC_VERSION(neg->versions[1].major, neg->versions[1].minor);
-	neg = NULL;
+	fw = HV_IC_VERSION(ans->versions[0].major, ans->versions[0].minor);
+	srv = HV_IC_VERSION(ans->versions[1].major, ans->versions[1].minor);
 	for (i = 0; i < ic->nsrv && ic->srv[i] != srv; i++)
 		;
 	if ((fw != HV_IC_FW_3_0 && fw != HV_IC_FW_1_0) || i == ic->nsrv) {
@@ -340,8 +337,7 @@ static void sim_ic_negotiate(struct work_struct *work)
 	spin_unlock(&ic->lock);
 	wake_up_all(&ic->nego_wq);
 out:
-	if (neg && (void *)neg != (void *)r->body)
-		kfree(neg);
+	kfree(neg);
 	kfree(r);
 }
 

@@ -1,0 +1,83 @@
+# kernels: 6.1 6.12 debug
+# power: reboot
+# Our shutdown daemon (daemons/shutdown) against hv_utils and hv_sim: it
+# registers on /dev/vmbus/hv_shutdown, runs its hooks and the configured
+# command for each host request (power off, forced reboot without hooks,
+# hibernate through the power-state file) and the host gets OK. Then the
+# daemon is killed, and the next host request (reboot) is carried out by
+# the kernel itself: run.sh checks that the VM restarted.
+# systemd-logind is not running in the test VM, so method = exec and the
+# commands are recorders; the logind path is covered by the unit tests.
+
+ic=/sys/kernel/debug/hv_sim/ic
+daemon=$HVG_BUILD/daemons/bin/hv-shutdown-daemon
+[ -x "$daemon" ] || hvg_fail "$daemon was not built (make daemons)"
+hvg_stand_in_power_commands
+mkdir -p /tmp/hooks
+cat >/tmp/fake-shutdown <<'SH'
+#!/bin/sh
+echo "$*" >>/tmp/shutdown-args
+SH
+cat >/tmp/hooks/10-record <<'SH'
+#!/bin/sh
+echo "$1" >>/tmp/hook-args
+SH
+chmod 755 /tmp/fake-shutdown /tmp/hooks/10-record
+: >/tmp/power-state
+cat >/tmp/sd.conf <<CONF
+method = exec
+shutdown_command = /tmp/fake-shutdown
+power_state = /tmp/power-state
+hook_dir = /tmp/hooks
+hook_timeout = 10
+CONF
+
+hvg_insmod hv_vmbus
+hvg_insmod hv_sim
+hvg_insmod hv_utils
+n=200
+while [ "$(cat $ic/shutdown/version)" = none ] && [ $n -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+hvg_check "shutdown negotiated" test "$(cat $ic/shutdown/version)" != none
+"$daemon" -n -c /tmp/sd.conf >/tmp/daemon.log 2>&1 &
+pid=$!
+n=100
+until hvg_dmesg_has 'shutdown daemon registered' || [ $n = 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+hvg_check "the daemon registered with hv_utils" hvg_dmesg_has 'shutdown daemon registered'
+
+request() {
+	echo "$1" >$ic/shutdown/request || hvg_fail "host request '$1' failed"
+	echo "host '$1': $(cat $ic/shutdown/reply)"
+}
+request poweroff
+hvg_check "power off answered OK" grep -q 'status=0x00000000' $ic/shutdown/reply
+hvg_check "the daemon ran 'shutdown -P now'" test "$(tail -1 /tmp/shutdown-args)" = "-P now"
+hvg_check "the hook ran with 'poweroff'" test "$(tail -1 /tmp/hook-args)" = poweroff
+request "reboot force"
+hvg_check "forced reboot answered OK" grep -q 'status=0x00000000' $ic/shutdown/reply
+hvg_check "the daemon ran 'shutdown -r now'" test "$(tail -1 /tmp/shutdown-args)" = "-r now"
+hvg_check "a forced request skips the hooks" test "$(wc -l </tmp/hook-args)" = 1
+request hibernate
+hvg_check "hibernate answered OK" grep -q 'status=0x00000000' $ic/shutdown/reply
+n=50
+until [ -s /tmp/power-state ] || [ $n = 0 ]; do sleep 0.1; n=$((n - 1)); done
+hvg_check "the daemon wrote 'disk' to the power-state file" test "$(cat /tmp/power-state)" = disk
+hvg_check "the kernel did not act itself while the daemon served" \
+	sh -c '! hvg_dmesg_has "host requested"'
+cat /tmp/daemon.log
+hvg_check "no protocol violation seen by hv_sim" \
+	test "$(cat /sys/kernel/debug/hv_sim/violations)" = 0
+
+kill $pid
+wait $pid 2>/dev/null
+hvg_pass_before_power
+echo "daemon stopped; the host asks for a reboot"
+echo reboot >$ic/shutdown/request || hvg_fail "the host's request failed"
+grep -q 'status=0x00000000' $ic/shutdown/reply || hvg_fail "the guest refused: $(cat $ic/shutdown/reply)"
+sleep 120
+hvg_fail "still running 120 s after the host asked for a reboot with no daemon"
