@@ -49,7 +49,6 @@ int hvg_ring_map(struct hvg_ring *ring, struct page **pages, u32 npages)
 	ring->hdr = ring->mapping;
 	ring->data = (u8 *)ring->mapping + PAGE_SIZE;
 	ring->size = ndata * PAGE_SIZE;
-	ring->bytes = 0;
 	ring->packets = 0;
 	ring->full_events = 0;
 	return 0;
@@ -146,7 +145,6 @@ int hvg_ring_write(struct hvg_ring *ring, const struct kvec *kv,
 	/* The packet must be visible before the index that publishes it. */
 	virt_mb();
 	WRITE_ONCE(hdr->write_index, pos);
-	ring->bytes += total;
 	ring->packets++;
 
 	/*
@@ -212,7 +210,6 @@ int hvg_ring_read(struct hvg_ring *ring, void *buf, u32 buflen,
 	/* Finish reading the packet before giving its space back. */
 	virt_mb();
 	WRITE_ONCE(hdr->read_index, read);
-	ring->bytes += len;
 	ring->packets++;
 
 	virt_mb(); /* our read_index store before the writer's request */

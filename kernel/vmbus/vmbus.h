@@ -66,8 +66,6 @@ struct hvg_channel {
 	/* counters (sysfs channels/<relid>/) */
 	u64 interrupts;			/* host-to-guest events */
 	u64 events;			/* guest-to-host signals */
-	u64 intr_in_full;
-	u64 intr_out_empty;
 
 	struct kobject kobj;		/* channels/<relid> */
 	bool kobj_added;

@@ -27,9 +27,8 @@ struct hvg_ring {
 	u8 *data;		/* size bytes, then the same bytes again */
 	u32 size;		/* bytes in the data area */
 	void *mapping;		/* what vunmap() takes */
-	/* statistics, for sysfs and debugfs */
-	u64 bytes;		/* payload bytes moved through this end */
-	u64 packets;
+	/* statistics (KUnit and the echo test read them) */
+	u64 packets;		/* packets through this end */
 	u64 full_events;	/* writes refused for lack of space */
 };
 
