@@ -80,6 +80,10 @@ finishes() {
 	return 1
 }
 
+# "At once" is seconds; the debug kernel under TCG is several times slower.
+quick=5 late=45
+[ "${HVG_KERNEL:-}" = debug ] && quick=15 late=75
+
 modprobe -q ptp 2>/dev/null
 hvg_insmod hv_vmbus
 hvg_insmod hv_utils
@@ -101,7 +105,7 @@ sleep 0.5
 # --- no daemon ---
 t0=$(date +%s)
 expect freeze $HV_E_FAIL
-hvg_check "freeze without a daemon fails at once" test $(($(date +%s) - t0)) -le 5
+hvg_check "freeze without a daemon fails at once" test $(($(date +%s) - t0)) -le $quick
 expect get_dm_info 0x00000000 0x00000000
 
 # --- a file system the daemon will freeze ---
@@ -179,7 +183,7 @@ t0=$(date +%s)
 expect thaw $HV_E_FAIL
 t=$(($(date +%s) - t0))
 echo "thaw with a stopped daemon failed after ${t}s"
-hvg_check "the timeout is the guest's 30 s" test "$t" -ge 28 -a "$t" -le 45
+hvg_check "the timeout is the guest's 30 s" test "$t" -ge 28 -a "$t" -le $late
 hvg_dmesg_has 'vss: the daemon did not answer operation 6 in time' ||
 	hvg_fail "the timeout is not logged"
 regs=$(dmesg | grep -c 'vss: daemon registered')
@@ -203,16 +207,19 @@ t0=$(date +%s)
 kill -KILL "$daemon_pid"
 wait "$daemon_pid" 2>/dev/null
 daemon_pid=
-hvg_check "the pending request is answered when the daemon dies" finishes $pending 10
+hvg_check "the pending request is answered when the daemon dies" finishes $pending 25
 echo "pending hot_backup -> $(cat /tmp/vss-pending)"
 grep -q "^op=hot_backup status=$HV_E_FAIL " /tmp/vss-pending ||
 	hvg_fail "the pending request did not fail: $(cat /tmp/vss-pending)"
-hvg_check "it failed without waiting for the timeout" test $(($(date +%s) - t0)) -le 10
+hvg_check "it failed on the close, not on the 30 s timeout" \
+	test $(($(date +%s) - t0)) -lt 25
+hvg_dmesg_has 'vss: the daemon closed the device with operation 2 pending' ||
+	hvg_fail "the close is not logged"
 
 # --- no daemon any more ---
 t0=$(date +%s)
 expect freeze $HV_E_FAIL
-hvg_check "freeze after the daemon died fails at once" test $(($(date +%s) - t0)) -le 5
+hvg_check "freeze after the daemon died fails at once" test $(($(date +%s) - t0)) -le $quick
 hvg_check "nothing is frozen" sh -c "echo x >$mnt/x"
 
 # --- the daemon ABI, byte by byte (drivers/hv/hv_snapshot.c rules) ---
