@@ -300,7 +300,7 @@ static u32 kvp_answer_out(struct kvp *kvp, struct hvu_msg *m,
 	const struct hv_kvp_exchg_msg_value *from;
 	struct hv_kvp_msg *to = m->body;
 	struct hv_kvp_exchg_msg_value *data;
-	int keylen = 0, valuelen;
+	int keylen, valuelen;
 	u32 status;
 
 	if (kvp->reg_op == KVP_OP_REGISTER1)
@@ -322,6 +322,8 @@ static u32 kvp_answer_out(struct kvp *kvp, struct hvu_msg *m,
 		keylen = kvp_utf8_out(from->key, sizeof(from->key), data->key,
 				      sizeof(data->key),
 				      HV_KVP_EXCHANGE_MAX_KEY_SIZE / 2 - 2);
+		if (keylen < 0)
+			return HV_E_FAIL;
 		data->key_size = 2 * (keylen + 1);
 		break;
 	case KVP_OP_GET_IP_INFO:
@@ -333,10 +335,10 @@ static u32 kvp_answer_out(struct kvp *kvp, struct hvu_msg *m,
 	valuelen = kvp_utf8_out(from->value, sizeof(from->value), data->value,
 				sizeof(data->value),
 				HV_KVP_EXCHANGE_MAX_VALUE_SIZE / 2 - 2);
+	if (valuelen < 0)
+		return HV_E_FAIL;
 	data->value_size = 2 * (valuelen + 1);
 	data->value_type = REG_SZ;
-	if (keylen < 0 || valuelen < 0)
-		return HV_E_FAIL;
 	return HV_S_OK;
 }
 

@@ -25,62 +25,66 @@ kvp_req() {
 	reply=
 	status=
 	if ! printf '%s\n' "$1" 2>/tmp/kvp-err >"$kvp/request"; then
-		reply=$(cat /tmp/kvp-err)
+		reply=$(</tmp/kvp-err)
 		return 1
 	fi
-	reply=$(cat "$kvp/reply")
-	status=$(sed -n 's/^status=//p' <<<"$reply")
+	IFS= read -r -d '' reply <"$kvp/reply"
+	status=${reply#status=}
+	status=${status%%$'\n'*}
 }
 
-# field NAME: NAME= of the last reply.
+# field NAME: sets $got to NAME= of the last reply (builtins only: every
+# process started costs much in the debug VM).
 field() {
-	sed -n "s/^$1=//p" <<<"$reply"
+	local l
+	got=
+	while IFS= read -r l; do
+		case "$l" in
+		"$1="*) got=${l#*=}; return 0 ;;
+		esac
+	done <<<"$reply"
+	return 1
 }
 
 # expect REQUEST STATUS [NAME=VALUE...]: the answer has that status and
 # those fields.
 expect() {
-	local r=$1 want=$2 fv f v got
+	local r=$1 want=$2 fv f v
 	shift 2
 	kvp_req "$r" || hvg_fail "'$r': no answer: $reply"
 	[ "$status" = "$want" ] || hvg_fail "'$r': status $status, expected $want"
 	for fv in "$@"; do
 		f=${fv%%=*}
 		v=${fv#*=}
-		got=$(field "$f")
+		field "$f"
 		[ "$got" = "$v" ] || hvg_fail "'$r': $f='$got', expected '$v'"
 	done
 	echo "ok: $r -> $status $*"
 }
 
-# Pool files: 2560-byte records, key[512] then value[2048], NUL-padded.
-pool_records() {
-	local size
-	size=$(stat -c %s "$pools/.kvp_pool_$1")
-	[ $((size % 2560)) = 0 ] || hvg_fail "pool $1 file is $size bytes, not whole records"
-	echo $((size / 2560))
-}
-pool_key() {
-	dd if="$pools/.kvp_pool_$1" bs=2560 skip="$2" count=1 status=none |
-		head -c 512 | tr '\0' '\n' | head -n 1
-}
-pool_value() {
-	dd if="$pools/.kvp_pool_$1" bs=2560 skip="$2" count=1 status=none |
-		tail -c 2048 | tr '\0' '\n' | head -n 1
-}
+# Pool files: 2560-byte records, key[512] then value[2048], each string
+# NUL-terminated (bytes after the NUL may be stale: delete shifts records
+# with strcpy).
+cat >/tmp/kvp-pool.py <<'EOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+if len(d) % 2560:
+    sys.exit("%d bytes, not whole records" % len(d))
+for i in range(0, len(d), 2560):
+    k = d[i:i + 512].split(b"\0", 1)[0]
+    v = d[i + 512:i + 2560].split(b"\0", 1)[0]
+    print((k + b"=" + v).decode("utf-8", "backslashreplace"))
+EOF
 # expect_pool POOL KEY=VALUE...: the pool file holds exactly these records.
 expect_pool() {
-	local pool=$1 i=0 kv
+	local pool=$1 want have
 	shift
-	[ "$(pool_records "$pool")" = $# ] ||
-		hvg_fail "pool $pool has $(pool_records "$pool") records, expected $#"
-	for kv in "$@"; do
-		[ "$(pool_key "$pool" $i)" = "${kv%%=*}" ] ||
-			hvg_fail "pool $pool record $i key '$(pool_key "$pool" $i)', expected '${kv%%=*}'"
-		[ "$(pool_value "$pool" $i)" = "${kv#*=}" ] ||
-			hvg_fail "pool $pool record $i value '$(pool_value "$pool" $i)', expected '${kv#*=}'"
-		i=$((i + 1))
-	done
+	printf -v want '%s\n' "$@"
+	want=${want%$'\n'}
+	have=$(python3 /tmp/kvp-pool.py "$pools/.kvp_pool_$pool") ||
+		hvg_fail "pool $pool file: $have"
+	[ "$have" = "$want" ] ||
+		hvg_fail "pool $pool file holds [$have], expected [$want]"
 	echo "ok: pool file $pool holds $# records as expected"
 }
 
@@ -138,8 +142,11 @@ done
 hvg_check "negotiated framework 3.0, service 4.0 once the daemon registered" \
 	test "$(cat "$kvp/version")" = "fw 3.0 srv 4.0"
 wait_registered
-hvg_check "the daemon created the 5 pool files" \
-	test "$(ls -A "$pools" | grep -c '^\.kvp_pool_[0-4]$')" = 5
+n=0
+for f in "$pools"/.kvp_pool_[0-4]; do
+	[ -f "$f" ] && n=$((n + 1))
+done
+hvg_check "the daemon created the 5 pool files" test $n = 5
 hvg_check "a second opener gets EBUSY" \
 	python3 -c 'import os, errno, sys
 try:
@@ -179,7 +186,7 @@ for p in 0 1 2 3 4; do
 		"k$p-u64=18446744073709551615"
 	# The other pools are untouched (each is emptied after its turn).
 	for q in 0 1 2 3 4; do
-		[ $q = $p ] || [ "$(pool_records $q)" = 0 ] ||
+		[ $q = $p ] || [ ! -s "$pools/.kvp_pool_$q" ] ||
 			hvg_fail "pool $q changed by requests on pool $p"
 	done
 	expect "delete $p k$p-a" $S_OK
@@ -216,6 +223,44 @@ expect "enumerate 2 9" $S_OK key=ProcessorArchitecture "value=$(uname -m)"
 expect "enumerate 2 10" $S_CONT
 
 # --- GET_IP_INFO: the daemon finds the adapter by MAC ---
+# For one GET_IP_INFO the stock daemon runs four shell pipelines per
+# address (gateways, DNS and DHCP helpers). In the debug VM, with other
+# VMs sharing the CPUs, that can pass the kernel's 30 s limit, and the
+# request then fails as it must. So: warm the caches first, and after a
+# timeout (seen in the kernel log) wait until the daemon has finished the
+# stale request, had its late answer refused and registered again, then
+# ask again (three times at most). Any other failure fails at once.
+ip route show dev hvtest0 >/dev/null
+/usr/libexec/hypervkvpd/hv_get_dns_info >/dev/null
+/usr/libexec/hypervkvpd/hv_get_dhcp_info hvtest0 >/dev/null
+timeouts() {
+	dmesg | grep -c 'the KVP daemon did not answer'
+}
+daemon_idle() {
+	local i quiet=0
+	for i in $(seq 120); do
+		if pgrep -P "$daemon_pid" >/dev/null; then
+			quiet=0
+		else
+			quiet=$((quiet + 1))
+			[ $quiet -ge 3 ] && return 0
+		fi
+		sleep 1
+	done
+	hvg_fail "the daemon stayed busy"
+}
+for try in 1 2 3; do
+	before=$(timeouts)
+	t0=$(date +%s)
+	kvp_req "get_ip_info 02:00:5E:10:00:01" || hvg_fail "get_ip_info: no answer: $reply"
+	echo "get_ip_info took $(($(date +%s) - t0))s: status $status"
+	[ "$status" = "$E_FAIL" ] && [ "$(timeouts)" -gt "$before" ] || break
+	daemon_idle
+	for i in $(seq 100); do
+		kvp_req "enumerate 2 1" && [ "$status" = "$S_OK" ] && break
+		sleep 0.5
+	done
+done
 expect "get_ip_info 02:00:5E:10:00:01" $S_OK adapter=02:00:5E:10:00:01 \
 	"ip=192.0.2.10;2001:db8::10" "subnet=255.255.255.0;/64" \
 	"gateway=192.0.2.1;2001:db8::1;" "dns=192.0.2.53;192.0.2.54;" \
@@ -255,7 +300,7 @@ kill -STOP "$daemon_pid"
 t0=$(date +%s)
 expect "get 0 anything" $E_FAIL
 t=$(($(date +%s) - t0))
-[ $t -ge 29 ] && [ $t -le 45 ] || hvg_fail "the timeout took ${t}s, expected 30"
+[ $t -ge 29 ] && [ $t -le 60 ] || hvg_fail "the timeout took ${t}s, expected 30"
 echo "ok: a stopped daemon's request failed after ${t}s"
 # Resumed, it answers the stale request, gets EINVAL, reopens the device
 # and registers again (the stock daemon's recovery).
