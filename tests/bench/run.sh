@@ -19,8 +19,17 @@ else
 	status=1
 fi
 
+echo "== KVP daemon vs Debian's hv_kvp_daemon, both behind hv_utils in a VM, kernel $kernel"
+make -s -C "$src/daemons" BUILDDIR="$BUILDDIR" || status=1
+if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-daemons); then
+	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-daemons/output.log"
+else
+	echo "$verdict"
+	status=1
+fi
+
 if [ -f "$src/daemons/Makefile" ]; then
-	echo "== daemons vs the distribution's hyperv-daemons"
+	echo "== daemons vs the distribution's hyperv-daemons (fake device, no VM)"
 	make -s -C "$src/daemons" BUILDDIR="$BUILDDIR" bench || status=1
 fi
 if [ -x "$src/tests/bench/hv-migrate-bench" ]; then
