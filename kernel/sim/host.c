@@ -316,6 +316,8 @@ static void sim_rescind_locked(struct sim_channel *ch)
 
 	/* The host stops touching the rings before it says so. */
 	ch->rescinded = true;
+	if (ch->open && ch->type->closed)
+		ch->type->closed(ch);
 	WRITE_ONCE(ch->open, false);
 	cancel_work_sync(&ch->work);
 	sim_irq_sync(&ch->irq);
