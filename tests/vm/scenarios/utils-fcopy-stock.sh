@@ -60,16 +60,48 @@ start_daemon() {
 }
 
 finishes() {
-	for _ in $(seq $(($2 * 10))); do
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	return 1
+	! kill -0 "$1" 2>/dev/null
 }
 
 # "At once" is seconds; the debug kernel under TCG is several times slower.
 quick=5 late=45
 [ "${HVG_KERNEL:-}" = debug ] && quick=15 late=75
+
+# rescind_with_pending TYPE CLASS REQUEST: with the daemon stopped and
+# REQUEST waiting for it, the host rescinds the device: the request fails,
+# the guest removes the device under the open file, the daemon exits when
+# it cannot reopen it; then the host offers the device again.
+rescind_with_pending() {
+	local d relid
+	d=$(dirname "$(grep -l "{$2}" /sys/bus/vmbus/devices/*/class_id)")
+	relid=$(cat "$d/id")
+	kill -STOP "$daemon_pid"
+	(echo "$3" >"$sim/ic/$1/request") 2>/tmp/rescind-err &
+	pending=$!
+	sleep 1
+	echo "$relid" >$sim/rescind || hvg_fail "rescind $relid"
+	hvg_check "the pending request ends with the rescind" finishes $pending 25
+	wait $pending && hvg_fail "the request succeeded on a rescinded channel"
+	echo "the host's request: $(cat /tmp/rescind-err)"
+	kill -CONT "$daemon_pid"
+	hvg_check "the daemon exits when its device is gone" finishes "$daemon_pid" 25
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+	hvg_check "/dev/vmbus/hv_$1 is gone" test ! -e "/dev/vmbus/hv_$1"
+	hvg_check "the host forgot the channel" \
+		test "$(cat "$sim/ic/$1/version")" = none
+	echo "$1" >$sim/offer || hvg_fail "offer $1 again"
+	for _ in $(seq 100); do
+		[ -c "/dev/vmbus/hv_$1" ] && break
+		sleep 0.1
+	done
+	hvg_check "/dev/vmbus/hv_$1 is back" test -c "/dev/vmbus/hv_$1"
+}
 
 modprobe -q ptp 2>/dev/null
 hvg_insmod hv_vmbus
@@ -218,6 +250,20 @@ hvg_check "and writes nothing" test ! -e $dst/none.bin
 start_daemon
 expect "copy $dst again.bin 0" "step=complete status=0x00000000"
 hvg_check "a new daemon copies" cmp /tmp/src1 $dst/again.bin
+
+# --- the device goes away with a request pending and the daemon attached ---
+rescind_with_pending fcopy 34d14be3-dee4-41c8-9ae7-6b174977c192 \
+	"copy $dst gone.bin 0"
+sleep 3
+hvg_check "the new device holds negotiation for a daemon again" \
+	test "$(cat $fc/version)" = none
+start_daemon
+for _ in $(seq 100); do
+	[ "$(cat $fc/version)" != none ] && break
+	sleep 0.1
+done
+expect "copy $dst back.bin 0" "step=complete status=0x00000000"
+hvg_check "copies work on the new device" cmp /tmp/src1 $dst/back.bin
 
 # --- cleanup ---
 kill "$daemon_pid"

@@ -73,16 +73,48 @@ still_running() {
 
 # finishes PID SECONDS: PID exits within SECONDS.
 finishes() {
-	for _ in $(seq $(($2 * 10))); do
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	return 1
+	! kill -0 "$1" 2>/dev/null
 }
 
 # "At once" is seconds; the debug kernel under TCG is several times slower.
 quick=5 late=45
 [ "${HVG_KERNEL:-}" = debug ] && quick=15 late=75
+
+# rescind_with_pending TYPE CLASS REQUEST: with the daemon stopped and
+# REQUEST waiting for it, the host rescinds the device: the request fails,
+# the guest removes the device under the open file, the daemon exits when
+# it cannot reopen it; then the host offers the device again.
+rescind_with_pending() {
+	local d relid
+	d=$(dirname "$(grep -l "{$2}" /sys/bus/vmbus/devices/*/class_id)")
+	relid=$(cat "$d/id")
+	kill -STOP "$daemon_pid"
+	(echo "$3" >"$sim/ic/$1/request") 2>/tmp/rescind-err &
+	pending=$!
+	sleep 1
+	echo "$relid" >$sim/rescind || hvg_fail "rescind $relid"
+	hvg_check "the pending request ends with the rescind" finishes $pending 25
+	wait $pending && hvg_fail "the request succeeded on a rescinded channel"
+	echo "the host's request: $(cat /tmp/rescind-err)"
+	kill -CONT "$daemon_pid"
+	hvg_check "the daemon exits when its device is gone" finishes "$daemon_pid" 25
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+	hvg_check "/dev/vmbus/hv_$1 is gone" test ! -e "/dev/vmbus/hv_$1"
+	hvg_check "the host forgot the channel" \
+		test "$(cat "$sim/ic/$1/version")" = none
+	echo "$1" >$sim/offer || hvg_fail "offer $1 again"
+	for _ in $(seq 100); do
+		[ -c "/dev/vmbus/hv_$1" ] && break
+		sleep 0.1
+	done
+	hvg_check "/dev/vmbus/hv_$1 is back" test -c "/dev/vmbus/hv_$1"
+}
 
 modprobe -q ptp 2>/dev/null
 hvg_insmod hv_vmbus
@@ -295,6 +327,18 @@ start_daemon
 expect freeze 0x00000000
 expect thaw 0x00000000
 hvg_check "a new daemon freezes and thaws" sh -c "echo y >$mnt/y"
+
+# --- the device goes away with a request pending and the daemon attached ---
+rescind_with_pending vss 35fa2e29-ea23-4236-96ae-3a6ebacba440 hot_backup
+for _ in $(seq 100); do
+	[ "$(cat $vss/version 2>/dev/null)" = "fw 3.0 srv 5.0" ] && break
+	sleep 0.1
+done
+hvg_check "the re-offered device negotiated again" \
+	test "$(cat $vss/version)" = "fw 3.0 srv 5.0"
+start_daemon
+expect freeze 0x00000000
+expect thaw 0x00000000
 
 # --- cleanup ---
 stop_daemon
