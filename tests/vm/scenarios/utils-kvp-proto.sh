@@ -11,50 +11,9 @@
 # legacy daemon (KVP_OP_REGISTER): empty key = HV_S_CONT, no IP operations.
 
 sim=/sys/kernel/debug/hv_sim
-kvp=$sim/ic/kvp
 log=/tmp/fake-kvpd.log
-S_OK=0x00000000
-E_FAIL=0x80004005
-S_CONT=0x80070103
+. "$HVG_SRC/tests/vm/lib-kvp.sh"
 
-kvp_req() {
-	reply=
-	status=
-	if ! printf '%s\n' "$1" 2>/tmp/kvp-err >"$kvp/request"; then
-		reply=$(</tmp/kvp-err)
-		return 1
-	fi
-	IFS= read -r -d '' reply <"$kvp/reply"
-	status=${reply#status=}
-	status=${status%%$'\n'*}
-}
-
-# field NAME: sets $got to NAME= of the last reply (builtins only: every
-# process started costs much in the debug VM).
-field() {
-	local l
-	got=
-	while IFS= read -r l; do
-		case "$l" in
-		"$1="*) got=${l#*=}; return 0 ;;
-		esac
-	done <<<"$reply"
-	return 1
-}
-
-expect() {
-	local r=$1 want=$2 fv f v
-	shift 2
-	kvp_req "$r" || hvg_fail "'$r': no answer: $reply"
-	[ "$status" = "$want" ] || hvg_fail "'$r': status $status, expected $want"
-	for fv in "$@"; do
-		f=${fv%%=*}
-		v=${fv#*=}
-		field "$f"
-		[ "$got" = "$v" ] || hvg_fail "'$r': $f='$got', expected '$v'"
-	done
-	echo "ok: $r -> $status $*"
-}
 # saw LINE: the scripted daemon logged exactly LINE.
 saw() {
 	local i
@@ -66,8 +25,8 @@ saw() {
 	hvg_fail "the daemon did not log: $1"
 }
 
-# The scripted daemon. Layout of struct hv_kvp_msg (7432 bytes: the union is padded to 4), from
-# include/uapi/linux/hyperv.h: operation, pool, pad (or int error) at 0,
+# The scripted daemon. Layout of struct hv_kvp_msg (7432 bytes: its body
+# union is padded to 4), from include/uapi/linux/hyperv.h: operation, pool, pad (or int error) at 0,
 # then the body at 4: get/set value_type 4, key_size 8, value_size 12,
 # key 16, value 528; delete key_size 4, key 8; enumerate index 4,
 # value_type 8, key_size 12, value_size 16, key 20, value 532; IP
