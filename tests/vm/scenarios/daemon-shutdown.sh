@@ -1,4 +1,4 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.1 6.12
 # power: reboot
 # Our shutdown daemon (daemons/shutdown) against hv_utils and hv_sim: it
 # registers on /dev/vmbus/hv_shutdown, runs its hooks and the configured
