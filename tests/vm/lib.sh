@@ -61,6 +61,25 @@ hvg_rmmod() {
 	rmmod "$1" || hvg_fail "rmmod $1"
 }
 
+# hvg_wait_for SECONDS COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds (status 0) or SECONDS pass (status 1).
+hvg_wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	"$@"
+}
+
+# hvg_ic_negotiated SERVICE: hv_sim and the guest agreed on versions of
+# an integration service (shutdown, timesync, heartbeat, kvp, vss, fcopy).
+hvg_ic_negotiated() {
+	[ "$(cat "/sys/kernel/debug/hv_sim/ic/$1/version")" != none ]
+}
+
 # hvg_dmesg_has PATTERN: the kernel log since the scenario began matches.
 hvg_dmesg_has() {
 	dmesg | sed -n '/hvg: scenario .* start/,$p' | grep -qE "$1"

@@ -35,12 +35,7 @@ CONF
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 hvg_insmod hv_utils
-n=200
-while [ "$(cat $ic/shutdown/version)" = none ] && [ $n -gt 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
-hvg_check "shutdown negotiated" test "$(cat $ic/shutdown/version)" != none
+hvg_check "shutdown negotiated" hvg_wait_for 20 hvg_ic_negotiated shutdown
 "$daemon" -n -c /tmp/sd.conf >/tmp/daemon.log 2>&1 &
 pid=$!
 n=100

@@ -11,24 +11,13 @@ daemon=/usr/sbin/hv_kvp_daemon
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 mkdir -p /var/lib/hyperv
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-negotiated() { [ "$(cat "$ic/$1/version")" != none ]; }
 for i in $(seq 50); do
 	hvg_insmod hv_utils
-	wait_for 10 test -c /dev/vmbus/hv_kvp || hvg_fail "cycle $i: no /dev/vmbus/hv_kvp"
+	hvg_wait_for 10 test -c /dev/vmbus/hv_kvp || hvg_fail "cycle $i: no /dev/vmbus/hv_kvp"
 	$daemon -n >/dev/null 2>&1 &
 	pid=$!
-	wait_for 20 negotiated kvp || hvg_fail "cycle $i: KVP not negotiated with the daemon attached"
-	wait_for 10 negotiated heartbeat || hvg_fail "cycle $i: heartbeat not negotiated"
+	hvg_wait_for 20 hvg_ic_negotiated kvp || hvg_fail "cycle $i: KVP not negotiated with the daemon attached"
+	hvg_wait_for 10 hvg_ic_negotiated heartbeat || hvg_fail "cycle $i: heartbeat not negotiated"
 	if [ $((i % 10)) = 1 ]; then
 		rmmod hv_utils 2>/dev/null && hvg_fail "cycle $i: hv_utils unloaded under its daemon"
 		echo "cycle $i: rmmod refused while the daemon holds the device"
@@ -36,7 +25,7 @@ for i in $(seq 50); do
 	kill $pid
 	wait $pid 2>/dev/null
 	hvg_rmmod hv_utils
-	negotiated kvp && hvg_fail "cycle $i: hv_sim still sees KVP open"
+	hvg_ic_negotiated kvp && hvg_fail "cycle $i: hv_sim still sees KVP open"
 done
 echo "50 cycles done"
 hvg_check "no protocol violation seen by hv_sim" \

@@ -11,20 +11,8 @@ hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 hvg_insmod hv_utils
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-negotiated() { [ "$(cat "$ic/$1/version")" != none ]; }
 for s in shutdown timesync heartbeat; do
-	hvg_check "$s negotiated" wait_for 20 negotiated $s
+	hvg_check "$s negotiated" hvg_wait_for 20 hvg_ic_negotiated $s
 	echo "$s: $(cat $ic/$s/version)"
 done
 hvg_check "shutdown uses service 3.2" grep -q 'srv 3.2' $ic/shutdown/version
@@ -139,7 +127,7 @@ time.sleep(float(sys.argv[3]))
 PY
 python3 -u /tmp/sd.py 0x2 0xa 8 >/tmp/sd.log 2>&1 &
 sd=$!
-wait_for 10 test -e /tmp/sd.ready || { cat /tmp/sd.log; hvg_fail "the test daemon did not register"; }
+hvg_wait_for 10 test -e /tmp/sd.ready || { cat /tmp/sd.log; hvg_fail "the test daemon did not register"; }
 hvg_check "host requests a reboot" sh -c "echo reboot 30 >$ic/shutdown/request"
 hvg_check "the daemon's FAILED reached the host" grep -q 'status=0x80004005' $ic/shutdown/reply
 hvg_check "host requests a forced reboot" sh -c "echo reboot force >$ic/shutdown/request"

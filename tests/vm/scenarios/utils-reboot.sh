@@ -9,12 +9,7 @@ hvg_stand_in_power_commands
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 hvg_insmod hv_utils
-n=200
-while [ "$(cat $ic/shutdown/version)" = none ] && [ $n -gt 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
-hvg_check "shutdown negotiated" test "$(cat $ic/shutdown/version)" != none
+hvg_check "shutdown negotiated" hvg_wait_for 20 hvg_ic_negotiated shutdown
 hvg_pass_before_power
 echo reboot >$ic/shutdown/request || hvg_fail "the host's request failed"
 grep -q 'status=0x00000000' $ic/shutdown/reply || hvg_fail "the guest refused: $(cat $ic/shutdown/reply)"
