@@ -303,9 +303,13 @@ static u32 kvp_answer_out(struct kvp *kvp, struct hvu_msg *m,
 	int keylen, valuelen;
 	u32 status;
 
+	/*
+	 * A legacy daemon says "no such entry" with an empty key; upstream
+	 * looks at the ENUMERATE key whatever the operation, and so do we.
+	 */
 	if (kvp->reg_op == KVP_OP_REGISTER1)
 		status = msg->error;
-	else	/* a legacy daemon says "no such entry" with an empty key */
+	else
 		status = msg->body.kvp_enum_data.data.key[0] ?
 			 HV_S_OK : HV_S_CONT;
 	if (status != HV_S_OK)
