@@ -1,4 +1,4 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.12
 # timeout: 1500
 # Our KVP daemon (hv-kvp-daemon, daemons/kvp) over hv_utils and hv_sim's
 # host end: the checks of utils-kvp-stock (registration releasing the

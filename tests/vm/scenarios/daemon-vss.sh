@@ -1,4 +1,4 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.12
 # timeout: 600
 # Our VSS daemon (daemons/vss, hv-vss-daemon) over our hv_utils: the same
 # checks as utils-vss-stock passes with Debian's hv_vss_daemon

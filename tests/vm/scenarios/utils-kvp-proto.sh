@@ -1,4 +1,4 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.12
 # timeout: 700
 # KVP's edges, against a scripted daemon (Python, below) that checks the
 # exact messages hv_utils hands it and answers what a real daemon would

@@ -1,4 +1,4 @@
-# kernels: 6.12 debug
+# kernels: 6.12
 # power: off
 # With no shutdown daemon, the host's shutdown request powers the guest
 # off through the kernel (orderly_poweroff): nothing is lost for want of a
