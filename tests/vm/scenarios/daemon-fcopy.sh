@@ -1,0 +1,48 @@
+# kernels: 6.1 6.12 debug
+# timeout: 600
+# Our fcopy daemon (daemons/fcopy, hv-fcopy-daemon) over our hv_utils: the
+# same checks as utils-fcopy-stock passes with Debian's hv_fcopy_daemon
+# (tests/vm/lib-fcopy.sh), and what ours adds: a copy in progress is
+# never visible under its final name.
+
+# shellcheck source=tests/vm/lib-fcopy.sh
+. "$HVG_SRC/tests/vm/lib-fcopy.sh"
+
+fcopy_setup
+fcopy_checks ours
+
+# --- a copy in progress is invisible until COMPLETE ---
+# 4 MiB (683 WRITE_TO_FILE messages); the daemon is stopped as soon as its
+# temporary file appears, and the final name must not exist meanwhile.
+head -c $((4 << 20)) /dev/urandom >/tmp/src4
+host_data /tmp/src4
+(copy copy $dst inflight.bin 0 >/tmp/fc-inflight) &
+pending=$!
+hvg_check "a temporary file exists during the copy, nothing under the final name" \
+	python3 - "$dst" "$daemon_pid" <<'PY'
+import os, signal, sys, time
+
+dst, pid = sys.argv[1], int(sys.argv[2])
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    tmp = [n for n in os.listdir(dst) if n.startswith(".inflight.bin.hvcopy-")]
+    if tmp:
+        os.kill(pid, signal.SIGSTOP)
+        break
+else:
+    sys.exit("no temporary file appeared")
+try:
+    seen = os.path.exists(os.path.join(dst, "inflight.bin"))
+    size = os.stat(os.path.join(dst, tmp[0])).st_size
+finally:
+    os.kill(pid, signal.SIGCONT)
+print("temporary file %s, %d bytes so far" % (tmp[0], size))
+sys.exit("the final name exists during the copy" if seen else 0)
+PY
+hvg_check "the copy completes" finishes $pending 120
+hvg_check "and answered OK" test "$(cat /tmp/fc-inflight)" = "step=complete status=0x00000000"
+hvg_check "the file is there, whole" cmp /tmp/src4 $dst/inflight.bin
+hvg_check "the temporary file is gone" sh -c "! ls -A $dst | grep -q hvcopy"
+
+fcopy_teardown
+hvg_pass
