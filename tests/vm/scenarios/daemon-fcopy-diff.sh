@@ -1,4 +1,4 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.12
 # timeout: 900
 # Differential test: the same host fcopy requests, in the same situations,
 # to Debian's stock hv_fcopy_daemon and to ours, over the same hv_utils.

@@ -1,4 +1,4 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.12
 # timeout: 600
 # Our fcopy daemon (daemons/fcopy, hv-fcopy-daemon) over our hv_utils: the
 # same checks as utils-fcopy-stock passes with Debian's hv_fcopy_daemon
