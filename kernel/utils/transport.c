@@ -26,7 +26,7 @@
 #include <linux/uaccess.h>
 #include "hvu.h"
 
-/* The largest message a daemon writes (struct hv_kvp_msg is 7430). */
+/* The largest message a daemon writes (sizeof(struct hv_kvp_msg): 7432). */
 #define HVU_WRITE_MAX	(16 * 1024)
 
 struct hvu_transport {
