@@ -196,7 +196,10 @@ vss_start() {
 	if [ "$1" = ours ]; then
 		"$bin" -n 2>>"$(vss_log ours)" &
 	elif [ -n "$masks" ]; then
-		unshare -m --propagation private sh -c \
+		# A slave copy of our mounts: later test mounts reach the daemon,
+		# its masks stay in its namespace.
+		mount --make-rshared / || hvg_fail "mount --make-rshared /"
+		unshare -m --propagation slave sh -c \
 			"for m in $masks; do mount -t tmpfs hvg-mask \$m || exit 1; done
 			exec $bin -n" &
 	else
