@@ -56,5 +56,12 @@ if [ -w "$kmemleak" ]; then
 fi
 dmesg >"$results/dmesg"
 sync
+# The power-off goes on in a kernel worker while this shell (PID 1) runs;
+# once it shuts the 9p root down, exec may fail, and PID 1 exiting panics
+# the kernel. So sleep is started before the trigger, and only builtins
+# run after it.
+sleep 60 &
 echo o >/proc/sysrq-trigger
-sleep 60
+while :; do
+	wait
+done

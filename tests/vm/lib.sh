@@ -18,6 +18,31 @@ hvg_pass_before_power() {
 	sync
 }
 
+# hvg_host_power_request off|reboot: the host asks for a power-off or a
+# reboot through hv_sim (after hvg_pass_before_power), the guest must
+# answer OK and then stop within 120 s. Once the kernel powers off, its
+# devices (the 9p root among them) shut down and exec may fail; so the
+# wait is a child started before the request, and only shell builtins run
+# after it (a failed exec would end the scenario and count as a failure).
+hvg_host_power_request() {
+	local kind=$1 reply pid
+	case "$kind" in
+	off) kind=poweroff ;;
+	reboot) ;;
+	*) hvg_fail "hvg_host_power_request: unknown kind '$kind'" ;;
+	esac
+	hvg_pass_before_power
+	sleep 120 &
+	pid=$!
+	echo "$kind" >/sys/kernel/debug/hv_sim/ic/shutdown/request ||
+		hvg_fail "the host's $kind request failed"
+	read -r reply </sys/kernel/debug/hv_sim/ic/shutdown/reply
+	echo "guest answered: $reply"
+	[ "$reply" = status=0x00000000 ] || hvg_fail "the guest refused the $kind: $reply"
+	wait "$pid"
+	hvg_fail "still running 120 s after the host asked for a $kind"
+}
+
 # The kernel's orderly_poweroff()/orderly_reboot() run /sbin/poweroff and
 # /sbin/reboot. In the test VM those are systemctl and systemd is not
 # running: stand in for the init system with busybox (immediate), and

@@ -4,14 +4,9 @@
 # through the kernel (orderly_reboot): nothing is lost for want of a
 # daemon. run.sh checks that the VM restarted before the scenario ended.
 
-ic=/sys/kernel/debug/hv_sim/ic
 hvg_stand_in_power_commands
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 hvg_insmod hv_utils
 hvg_check "shutdown negotiated" hvg_wait_for 20 hvg_ic_negotiated shutdown
-hvg_pass_before_power
-echo reboot >$ic/shutdown/request || hvg_fail "the host's request failed"
-grep -q 'status=0x00000000' $ic/shutdown/reply || hvg_fail "the guest refused: $(cat $ic/shutdown/reply)"
-sleep 120
-hvg_fail "still running 120 s after the host asked for a reboot"
+hvg_host_power_request reboot
