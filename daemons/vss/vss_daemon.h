@@ -49,6 +49,7 @@ int vss_config_set(void *cfg, const char *key, const char *value);
 struct vss_daemon {
 	struct vss_config cfg;
 	struct vss_fs_ops ops;
+	struct vss_blockdev_probe probe; /* zeroed: /sys and stat() */
 	struct vss_plan plan;     /* what is frozen, while frozen */
 	bool frozen;
 	long long frozen_at_ms;   /* monotonic */

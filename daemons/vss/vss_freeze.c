@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vss_freeze.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "../common/log.h"
 
 static int ioctl_on_mount(const char *mount_point, unsigned long request)
 {
@@ -66,10 +72,129 @@ static bool has_option(const char *options, const char *opt)
 	return false;
 }
 
-static bool eligible(const char *source, const char *target, const char *fstype,
-		     const char *options, const struct vss_exclude *exclude)
+static int stat_rdev(void *ctx, const char *source, dev_t *rdev)
 {
-	if (strncmp(source, "/dev/", 5) || !strncmp(source, "/dev/loop", 9))
+	struct stat st;
+
+	(void)ctx;
+	if (stat(source, &st))
+		return errno;
+	if (!S_ISBLK(st.st_mode))
+		return ENOTBLK;
+	*rdev = st.st_rdev;
+	return 0;
+}
+
+struct slaves_walk {
+	unsigned int visits_left;
+	bool unknown; /* something could not be read or was out of bounds */
+};
+
+/*
+ * Is the sysfs block device directory dev_fd a loop device, or stacked on
+ * one? depth counts the slaves/ levels above it. Directory descriptors
+ * rather than paths, so the depth never runs into PATH_MAX.
+ */
+static bool dev_dir_is_loop(int dev_fd, unsigned int depth, struct slaves_walk *w)
+{
+	struct dirent *e;
+	bool loop = false;
+	int fd;
+	DIR *dir;
+
+	if (!w->visits_left) {
+		w->unknown = true;
+		return false;
+	}
+	w->visits_left--;
+	if (!faccessat(dev_fd, "loop", F_OK, 0))
+		return true;
+	if (errno != ENOENT)
+		w->unknown = true;
+	fd = openat(dev_fd, "slaves", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT) /* no slaves/: nothing below this device */
+			w->unknown = true;
+		return false;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		w->unknown = true;
+		return false;
+	}
+	for (;;) {
+		int slave_fd;
+
+		errno = 0;
+		e = readdir(dir);
+		if (!e) {
+			if (errno)
+				w->unknown = true;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (depth >= VSS_SLAVES_DEPTH_MAX) {
+			w->unknown = true;
+			break;
+		}
+		slave_fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (slave_fd < 0) {
+			w->unknown = true;
+			continue;
+		}
+		loop = dev_dir_is_loop(slave_fd, depth + 1, w);
+		close(slave_fd);
+		if (loop)
+			break;
+	}
+	closedir(dir);
+	return loop;
+}
+
+enum vss_backing vss_backing_of(const struct vss_blockdev_probe *probe, const char *source)
+{
+	struct slaves_walk walk = { VSS_SLAVES_VISIT_MAX, false };
+	const char *root = probe->sysfs_root ? probe->sysfs_root : "/sys";
+	char path[PATH_MAX];
+	dev_t rdev;
+	bool loop;
+	int fd, n;
+
+	if ((probe->source_rdev ? probe->source_rdev : stat_rdev)(probe->ctx, source, &rdev))
+		return VSS_BACKING_UNKNOWN;
+	n = snprintf(path, sizeof(path), "%s/dev/block/%u:%u", root, major(rdev), minor(rdev));
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return VSS_BACKING_UNKNOWN;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return VSS_BACKING_UNKNOWN;
+	loop = dev_dir_is_loop(fd, 0, &walk);
+	close(fd);
+	if (loop)
+		return VSS_BACKING_LOOP;
+	return walk.unknown ? VSS_BACKING_UNKNOWN : VSS_BACKING_PLAIN;
+}
+
+static bool loop_backed(const char *source, const struct vss_blockdev_probe *probe)
+{
+	enum vss_backing b = probe ? vss_backing_of(probe, source) : VSS_BACKING_UNKNOWN;
+
+	if (b == VSS_BACKING_UNKNOWN) {
+		if (probe)
+			log_msg(LOG_INFO, "%s: sysfs does not tell whether it is on a loop device; "
+				"going by its name", source);
+		return !strncmp(source, "/dev/loop", 9);
+	}
+	return b == VSS_BACKING_LOOP;
+}
+
+static bool eligible(const char *source, const char *target, const char *fstype,
+		     const char *options, const struct vss_exclude *exclude,
+		     const struct vss_blockdev_probe *probe)
+{
+	if (strncmp(source, "/dev/", 5))
 		return false;
 	if (has_option(options, "ro") || !strcmp(fstype, "vfat"))
 		return false;
@@ -78,11 +203,12 @@ static bool eligible(const char *source, const char *target, const char *fstype,
 	if (exclude && (pattern_list_match(&exclude->mount_points, target) ||
 			pattern_list_match(&exclude->fstypes, fstype)))
 		return false;
-	return true;
+	/* Last: the only rule that looks outside the mount table. */
+	return !loop_backed(source, probe);
 }
 
 int vss_plan_from_mounts(const char *mounts_text, const struct vss_exclude *exclude,
-			 struct vss_plan *plan)
+			 const struct vss_blockdev_probe *probe, struct vss_plan *plan)
 {
 	char *copy = strdup(mounts_text), *line, *save = NULL;
 	bool have_root = false;
@@ -107,7 +233,7 @@ int vss_plan_from_mounts(const char *mounts_text, const struct vss_exclude *excl
 			unescape_octal(fields[i]);
 		if (strlen(fields[1]) >= sizeof(m->target) || strlen(fields[2]) >= sizeof(m->fstype))
 			continue;
-		if (!eligible(fields[0], fields[1], fields[2], fields[3], exclude))
+		if (!eligible(fields[0], fields[1], fields[2], fields[3], exclude, probe))
 			continue;
 		if (!strcmp(fields[1], "/")) {
 			/* Root goes last; a later root mount replaces an earlier one. */

@@ -139,7 +139,7 @@ static __u32 do_freeze(struct vss_daemon *d)
 		return HV_E_FAIL;
 	}
 	if (load_mounts(d->cfg.mounts, &mounts) ||
-	    vss_plan_from_mounts(mounts, &d->cfg.exclude, &d->plan)) {
+	    vss_plan_from_mounts(mounts, &d->cfg.exclude, &d->probe, &d->plan)) {
 		free(mounts);
 		log_msg(LOG_ERR, "FREEZE refused: cannot list the mounted filesystems");
 		hooks_run(d->cfg.hook_dir, "freezefail", d->cfg.hook_timeout_ms, true, false,

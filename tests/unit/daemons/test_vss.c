@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -42,6 +43,7 @@ struct recorder {
 
 struct fixture {
 	char *dir;
+	char *sysfs; /* the fake sysfs root; absent until make_fake_sysfs() */
 	int sv[2];
 	struct recorder rec;
 	struct vss_daemon d;
@@ -49,6 +51,146 @@ struct fixture {
 };
 
 static struct fixture *current;
+
+/* Device numbers of the mount sources; anything else cannot be stat()ed. */
+static const struct {
+	const char *source;
+	unsigned int major, minor;
+} fake_nodes[] = {
+	{ "/dev/sda1", 8, 1 },
+	{ "/dev/sda2", 8, 2 },
+	{ "/dev/loopy", 8, 16 },            /* a disk with a loop-like name */
+	{ "/dev/loop0", 7, 0 },
+	{ "/dev/hvg-disk", 7, 1 },          /* loop1 under another name */
+	{ "/dev/loop6", 7, 6 },             /* no sysfs entry */
+	{ "/dev/mapper/on-loop", 253, 0 },
+	{ "/dev/mapper/on-dm-on-loop", 253, 1 },
+	{ "/dev/mapper/on-disk", 253, 2 },
+	{ "/dev/mapper/cycle", 253, 3 },
+	{ "/dev/mapper/cycle-and-loop", 253, 4 },
+	{ "/dev/mapper/fan-out", 253, 5 },
+	{ "/dev/mapper/bad-slaves", 253, 6 },
+	{ "/dev/mapper/deep", 253, 20 },    /* loop0 at the depth limit */
+	{ "/dev/mapper/deeper", 253, 21 },  /* one level beyond */
+};
+
+static int fake_rdev(void *ctx, const char *source, dev_t *rdev)
+{
+	unsigned int i;
+
+	(void)ctx;
+	for (i = 0; i < sizeof(fake_nodes) / sizeof(fake_nodes[0]); i++) {
+		if (!strcmp(source, fake_nodes[i].source)) {
+			*rdev = makedev(fake_nodes[i].major, fake_nodes[i].minor);
+			return 0;
+		}
+	}
+	return ENOENT;
+}
+
+static void mkdir_p(const char *root, const char *rel)
+{
+	char *path = path_join(root, rel), *p;
+
+	for (p = path + strlen(root) + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	}
+	assert_int_equal(mkdir(path, 0755), 0);
+	free(path);
+}
+
+static void symlink_at(const char *root, const char *rel, const char *target)
+{
+	char *path = path_join(root, rel);
+
+	assert_int_equal(symlink(target, path), 0);
+	free(path);
+}
+
+/*
+ * Laid out like the real sysfs: /sys/dev/block/M:m links to the device's
+ * directory, slaves/ entries link to the directories of the devices below.
+ */
+static void make_fake_sysfs(const char *root)
+{
+	static const char *const dirs[] = {
+		"devices/pci0/block/sda/sda1",
+		"devices/pci0/block/sda/sda2",
+		"devices/pci0/block/sdb",
+		"devices/virtual/block/loop0/loop",
+		"devices/virtual/block/loop1/loop",
+		"devices/virtual/block/dm-0/slaves",
+		"devices/virtual/block/dm-1/slaves",
+		"devices/virtual/block/dm-2/slaves",
+		"devices/virtual/block/dm-3/slaves",
+		"devices/virtual/block/dm-4/slaves",
+		"devices/virtual/block/dm-5/slaves",
+		"devices/virtual/block/dm-6",
+		"dev/block",
+	};
+	static const char *const links[][2] = {
+		{ "dev/block/8:1", "../../devices/pci0/block/sda/sda1" },
+		{ "dev/block/8:2", "../../devices/pci0/block/sda/sda2" },
+		{ "dev/block/8:16", "../../devices/pci0/block/sdb" },
+		{ "dev/block/7:0", "../../devices/virtual/block/loop0" },
+		{ "dev/block/7:1", "../../devices/virtual/block/loop1" },
+		{ "dev/block/253:0", "../../devices/virtual/block/dm-0" },
+		{ "dev/block/253:1", "../../devices/virtual/block/dm-1" },
+		{ "dev/block/253:2", "../../devices/virtual/block/dm-2" },
+		{ "dev/block/253:3", "../../devices/virtual/block/dm-3" },
+		{ "dev/block/253:4", "../../devices/virtual/block/dm-4" },
+		{ "dev/block/253:5", "../../devices/virtual/block/dm-5" },
+		{ "dev/block/253:6", "../../devices/virtual/block/dm-6" },
+		/* dm on loop, dm on dm on loop, dm on a partition */
+		{ "devices/virtual/block/dm-0/slaves/loop0", "../../loop0" },
+		{ "devices/virtual/block/dm-1/slaves/dm-0", "../../dm-0" },
+		{ "devices/virtual/block/dm-2/slaves/sda2", "../../../../pci0/block/sda/sda2" },
+		/* cycles sysfs never has: alone, with a loop device beside it, fanning out */
+		{ "devices/virtual/block/dm-3/slaves/dm-3", "../../dm-3" },
+		{ "devices/virtual/block/dm-4/slaves/dm-4", "../../dm-4" },
+		{ "devices/virtual/block/dm-4/slaves/loop1", "../../loop1" },
+		{ "devices/virtual/block/dm-5/slaves/a", "../../dm-5" },
+		{ "devices/virtual/block/dm-5/slaves/b", "../../dm-5" },
+		{ "devices/virtual/block/dm-5/slaves/c", "../../dm-5" },
+		{ "devices/virtual/block/dm-5/slaves/d", "../../dm-5" },
+	};
+	unsigned int i;
+	char *p;
+
+	assert_int_equal(mkdir(root, 0755), 0);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		mkdir_p(root, dirs[i]);
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		symlink_at(root, links[i][0], links[i][1]);
+	/*
+	 * A chain: dm-deeper -> chain0 (dm-deep) -> chain1 -> ... ->
+	 * chain<VSS_SLAVES_DEPTH_MAX - 1> -> loop0.
+	 */
+	for (i = 0; i < VSS_SLAVES_DEPTH_MAX; i++) {
+		char rel[128], target[64];
+
+		snprintf(rel, sizeof(rel), "devices/virtual/block/chain%u/slaves", i);
+		mkdir_p(root, rel);
+		if (i + 1 < VSS_SLAVES_DEPTH_MAX)
+			snprintf(target, sizeof(target), "../../chain%u", i + 1);
+		else
+			snprintf(target, sizeof(target), "../../loop0");
+		snprintf(rel, sizeof(rel), "devices/virtual/block/chain%u/slaves/next", i);
+		symlink_at(root, rel, target);
+	}
+	mkdir_p(root, "devices/virtual/block/dm-deeper/slaves");
+	symlink_at(root, "devices/virtual/block/dm-deeper/slaves/chain0", "../../chain0");
+	symlink_at(root, "dev/block/253:20", "../../devices/virtual/block/chain0");
+	symlink_at(root, "dev/block/253:21", "../../devices/virtual/block/dm-deeper");
+	/* slaves/ that cannot be read as a directory */
+	p = path_join(root, "devices/virtual/block/dm-6/slaves");
+	write_text_file(p, "");
+	free(p);
+}
 
 static int rec_freeze(void *ctx, const char *mp)
 {
@@ -101,6 +243,9 @@ static int setup(void **state)
 	f->d.ops.thaw = rec_thaw;
 	f->d.ops.ctx = &f->rec;
 	f->d.clock_ms = fake_clock;
+	f->sysfs = path_join(f->dir, "sys");
+	f->d.probe.sysfs_root = f->sysfs;
+	f->d.probe.source_rdev = fake_rdev;
 	f->now = 1000;
 	vss_daemon_init(&f->d);
 	*state = f;
@@ -118,6 +263,7 @@ static int teardown(void **state)
 		close(f->sv[1]);
 	remove_tree(f->dir);
 	free(f->dir);
+	free(f->sysfs);
 	free(f);
 	return 0;
 }
@@ -162,7 +308,7 @@ static void test_plan_rules_and_order(void **state)
 	struct fixture *f = *state;
 	struct vss_plan plan;
 
-	assert_int_equal(vss_plan_from_mounts(MOUNTS, &f->d.cfg.exclude, &plan), 0);
+	assert_int_equal(vss_plan_from_mounts(MOUNTS, &f->d.cfg.exclude, &f->d.probe, &plan), 0);
 	assert_int_equal(plan.count, 5);
 	assert_string_equal(plan.mount[0].target, "/home");
 	assert_string_equal(plan.mount[1].target, "/srv/with space");
@@ -178,7 +324,7 @@ static void test_short_mount_lines_skipped(void **state)
 
 	(void)state;
 	assert_int_equal(vss_plan_from_mounts("\x11\n/dev/sda1\n/dev/sda2 /x\n/dev/sda3 /y ext4\n"
-					      "/dev/sda4 /z ext4 rw 0 0\n", NULL, &plan), 0);
+					      "/dev/sda4 /z ext4 rw 0 0\n", NULL, NULL, &plan), 0);
 	assert_int_equal(plan.count, 1);
 	assert_string_equal(plan.mount[0].target, "/z");
 }
@@ -190,9 +336,183 @@ static void test_exclude_list(void **state)
 
 	assert_int_equal(vss_config_set(&f->d.cfg, "exclude_mounts", "/var/lib/docker* /srv/*"), 0);
 	assert_int_equal(vss_config_set(&f->d.cfg, "exclude_fstypes", "xfs"), 0);
-	assert_int_equal(vss_plan_from_mounts(MOUNTS, &f->d.cfg.exclude, &plan), 0);
+	assert_int_equal(vss_plan_from_mounts(MOUNTS, &f->d.cfg.exclude, &f->d.probe, &plan), 0);
 	assert_int_equal(plan.count, 1);
 	assert_string_equal(plan.mount[0].target, "/");
+}
+
+#define PLAN_LIST_MAX 512
+
+/* The plan's mount points, space-separated. */
+static const char *plan_list(const struct vss_plan *plan)
+{
+	static char out[PLAN_LIST_MAX];
+	unsigned int i;
+
+	out[0] = '\0';
+	for (i = 0; i < plan->count; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, plan->mount[i].target);
+	}
+	return out;
+}
+
+static enum vss_backing backing(struct fixture *f, const char *source)
+{
+	return vss_backing_of(&f->d.probe, source);
+}
+
+static void test_loop_plain_disk(void **state)
+{
+	struct fixture *f = *state;
+	struct vss_plan plan;
+
+	make_fake_sysfs(f->sysfs);
+	assert_int_equal(backing(f, "/dev/sda1"), VSS_BACKING_PLAIN);
+	assert_int_equal(backing(f, "/dev/sda2"), VSS_BACKING_PLAIN);
+	/* sysfs decides, not the name */
+	assert_int_equal(backing(f, "/dev/loopy"), VSS_BACKING_PLAIN);
+	assert_int_equal(vss_plan_from_mounts("/dev/sda2 /home ext4 rw 0 0\n"
+					      "/dev/loopy /data xfs rw 0 0\n"
+					      "/dev/sda1 / ext4 rw 0 0\n",
+					      NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/home /data /");
+}
+
+static void test_loop_device_skipped(void **state)
+{
+	struct fixture *f = *state;
+	struct vss_plan plan;
+
+	make_fake_sysfs(f->sysfs);
+	assert_int_equal(backing(f, "/dev/loop0"), VSS_BACKING_LOOP);
+	/* a node of another name for a loop device */
+	assert_int_equal(backing(f, "/dev/hvg-disk"), VSS_BACKING_LOOP);
+	assert_int_equal(vss_plan_from_mounts("/dev/loop0 /snap squashfs rw 0 0\n"
+					      "/dev/hvg-disk /mnt/img ext4 rw 0 0\n"
+					      "/dev/sda1 / ext4 rw 0 0\n",
+					      NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/");
+}
+
+static void test_loop_dm_on_loop_skipped(void **state)
+{
+	struct fixture *f = *state;
+	struct vss_plan plan;
+
+	make_fake_sysfs(f->sysfs);
+	assert_int_equal(backing(f, "/dev/mapper/on-loop"), VSS_BACKING_LOOP);
+	assert_int_equal(backing(f, "/dev/mapper/on-dm-on-loop"), VSS_BACKING_LOOP);
+	assert_int_equal(vss_plan_from_mounts("/dev/mapper/on-loop /a ext4 rw 0 0\n"
+					      "/dev/mapper/on-dm-on-loop /b ext4 rw 0 0\n"
+					      "/dev/mapper/on-disk /c ext4 rw 0 0\n",
+					      NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/c");
+}
+
+static void test_loop_dm_on_disk_frozen(void **state)
+{
+	struct fixture *f = *state;
+	struct vss_plan plan;
+
+	make_fake_sysfs(f->sysfs);
+	assert_int_equal(backing(f, "/dev/mapper/on-disk"), VSS_BACKING_PLAIN);
+	assert_int_equal(vss_plan_from_mounts("/dev/mapper/on-disk /srv ext4 rw 0 0\n",
+					      NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/srv");
+}
+
+#define NAME_RULE_MOUNTS \
+	"/dev/loop0 /snap squashfs rw 0 0\n" \
+	"/dev/hvg-disk /mnt/img ext4 rw 0 0\n" \
+	"/dev/loop6 /mnt/six ext4 rw 0 0\n" \
+	"/dev/loop9 /mnt/nine ext4 rw 0 0\n" \
+	"/dev/root / ext4 rw 0 0\n" \
+	"/dev/mapper/bad-slaves /bad ext4 rw 0 0\n" \
+	"/dev/mapper/on-loop /srv ext4 rw 0 0\n"
+
+static void test_loop_unreadable_sysfs_uses_name(void **state)
+{
+	struct fixture *f = *state;
+	struct vss_blockdev_probe real_stat = { f->sysfs, NULL, NULL };
+	struct vss_plan plan;
+	char *file;
+
+	/* No sysfs at all: every source is judged by its name. */
+	assert_int_equal(backing(f, "/dev/loop0"), VSS_BACKING_UNKNOWN);
+	assert_int_equal(backing(f, "/dev/sda1"), VSS_BACKING_UNKNOWN);
+	assert_int_equal(vss_plan_from_mounts(NAME_RULE_MOUNTS, NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/mnt/img /bad /srv /");
+	/* The same with no probe. */
+	assert_int_equal(vss_plan_from_mounts(NAME_RULE_MOUNTS, NULL, NULL, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/mnt/img /bad /srv /");
+
+	/*
+	 * With sysfs: a source that cannot be stat()ed (/dev/loop9, /dev/root),
+	 * a device without a sysfs entry (/dev/loop6) or with an unreadable
+	 * slaves/ fall back to the name; the others are decided by sysfs.
+	 */
+	make_fake_sysfs(f->sysfs);
+	assert_int_equal(backing(f, "/dev/loop9"), VSS_BACKING_UNKNOWN);
+	assert_int_equal(backing(f, "/dev/loop6"), VSS_BACKING_UNKNOWN);
+	assert_int_equal(backing(f, "/dev/mapper/bad-slaves"), VSS_BACKING_UNKNOWN);
+	assert_int_equal(vss_plan_from_mounts(NAME_RULE_MOUNTS, NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/bad /");
+
+	/* The default stat(): not a block device, or no such file. */
+	file = path_join(f->dir, "regular");
+	write_text_file(file, "");
+	assert_int_equal(vss_backing_of(&real_stat, file), VSS_BACKING_UNKNOWN);
+	assert_int_equal(vss_backing_of(&real_stat, "/dev/null"), VSS_BACKING_UNKNOWN);
+	assert_int_equal(vss_backing_of(&real_stat, "/dev/hvg-no-such-node"),
+			 VSS_BACKING_UNKNOWN);
+	free(file);
+}
+
+static void test_loop_slaves_cycle_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct vss_plan plan;
+	struct timespec a, b;
+
+	make_fake_sysfs(f->sysfs);
+	/* A loop device at the depth limit is found; one level deeper is not. */
+	assert_int_equal(backing(f, "/dev/mapper/deep"), VSS_BACKING_LOOP);
+	assert_int_equal(backing(f, "/dev/mapper/deeper"), VSS_BACKING_UNKNOWN);
+	/* Beyond the depth limit: unknown, so the name decides (frozen). */
+	assert_int_equal(backing(f, "/dev/mapper/cycle"), VSS_BACKING_UNKNOWN);
+	/* A loop device found on the way wins over the cut-off branch. */
+	assert_int_equal(backing(f, "/dev/mapper/cycle-and-loop"), VSS_BACKING_LOOP);
+	/* Four links back to itself per level: the visit limit stops it. */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(backing(f, "/dev/mapper/fan-out"), VSS_BACKING_UNKNOWN);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(b.tv_sec - a.tv_sec < 2);
+	assert_int_equal(vss_plan_from_mounts("/dev/mapper/cycle /a ext4 rw 0 0\n"
+					      "/dev/mapper/cycle-and-loop /b ext4 rw 0 0\n"
+					      "/dev/mapper/fan-out /c ext4 rw 0 0\n",
+					      NULL, &f->d.probe, &plan), 0);
+	assert_string_equal(plan_list(&plan), "/a /c");
+}
+
+/* The daemon's FREEZE uses its probe. */
+static void test_freeze_skips_loop_backed(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const expected[] = {
+		"freeze /srv", "freeze /", "thaw /srv", "thaw /",
+	};
+
+	make_fake_sysfs(f->sysfs);
+	write_text_file(f->d.cfg.mounts, "/dev/sda1 / ext4 rw 0 0\n"
+			"/dev/hvg-disk /mnt/img ext4 rw 0 0\n"
+			"/dev/mapper/on-dm-on-loop /mnt/dm ext4 rw 0 0\n"
+			"/dev/mapper/on-disk /srv ext4 rw 0 0\n");
+	handshake(f);
+	assert_int_equal(request(f, VSS_OP_FREEZE), HV_S_OK);
+	assert_int_equal(request(f, VSS_OP_THAW), HV_S_OK);
+	assert_calls(&f->rec, expected, 4);
 }
 
 static void test_freeze_thaw_sequence(void **state)
@@ -443,6 +763,13 @@ int main(void)
 		T(test_plan_rules_and_order),
 		T(test_short_mount_lines_skipped),
 		T(test_exclude_list),
+		T(test_loop_plain_disk),
+		T(test_loop_device_skipped),
+		T(test_loop_dm_on_loop_skipped),
+		T(test_loop_dm_on_disk_frozen),
+		T(test_loop_unreadable_sysfs_uses_name),
+		T(test_loop_slaves_cycle_bounded),
+		T(test_freeze_skips_loop_backed),
 		T(test_freeze_thaw_sequence),
 		T(test_ebusy_freeze_einval_thaw_are_success),
 		T(test_freeze_failure_thaws_everything),
