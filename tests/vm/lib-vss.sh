@@ -170,9 +170,10 @@ vss_setup() {
 # vss_disk N: set $disk to a block device for test file system N (not in
 # a subshell: it records what teardown undoes). A RAM disk (brd)
 # where the kernel has one. The debug kernel has none: there a loop
-# device, reached through a node of another name (ours skips /dev/loop*
-# by name), with its sysfs directory hidden from the stock daemon (it
-# skips devices that have /sys/dev/block/M:m/loop).
+# device, reached through a node of another name, with its sysfs
+# directory hidden from the daemon under test (both daemons skip devices
+# that have /sys/dev/block/M:m/loop; ours goes by the name only when sysfs
+# cannot tell, and an empty directory tells "not a loop device").
 vss_disk() {
 	local loop node=/dev/hvg-vss-disk$1
 	if [ "${brd:-}" != no ]; then
@@ -190,20 +191,22 @@ vss_disk() {
 
 daemon_pid=
 vss_start() {
-	local before bin
+	local before bin cmd
 	before=$(vss_registrations)
 	bin=$(vss_bin "$1")
-	if [ "$1" = ours ]; then
-		"$bin" -n 2>>"$(vss_log ours)" &
-	elif [ -n "$masks" ]; then
+	cmd=("$bin" -n)
+	if [ -n "$masks" ]; then
 		# A slave copy of our mounts: later test mounts reach the daemon,
 		# its masks stay in its namespace.
 		mount --make-rshared / || hvg_fail "mount --make-rshared /"
-		unshare -m --propagation slave sh -c \
+		cmd=(unshare -m --propagation slave sh -c
 			"for m in $masks; do mount -t tmpfs hvg-mask \$m || exit 1; done
-			exec $bin -n" &
+			exec $bin -n")
+	fi
+	if [ "$1" = ours ]; then
+		"${cmd[@]}" 2>>"$(vss_log ours)" &
 	else
-		"$bin" -n &
+		"${cmd[@]}" &
 	fi
 	daemon_pid=$!
 	wait_for 10 registered_since "$before" ||
