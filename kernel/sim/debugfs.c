@@ -6,8 +6,12 @@
  *   violations   guest protocol errors seen (tests expect 0)
  *   version      the protocol version agreed (major << 16 | minor)
  *   messages_in, messages_out   channel messages each way
- *   channels/<relid>/  type, signals (guest to host), interrupts (host to
- *                guest), bytes_in, bytes_out, packets_in, packets_out, cpu
+ *   monitor_scans  monitor page scans so far (monitor.c)
+ *   channels/<relid>/  type, signals (guest to host by hypercall),
+ *                monitor_signals (guest to host by monitor bit, as counted
+ *                by the scans), monitor_id (-1 if none), interrupts (host
+ *                to guest), bytes_in, bytes_out, packets_in, packets_out,
+ *                cpu
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -77,6 +81,13 @@ static int sim_u64_atomic_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(sim_atomic_fops, sim_u64_atomic_get, NULL, "%llu\n");
 
+static int sim_s32_get(void *data, u64 *val)
+{
+	*val = (s64)*(s32 *)data;
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(sim_s32_fops, sim_s32_get, NULL, "%lld\n");
+
 void sim_debugfs_channel(struct sim_channel *ch)
 {
 	char name[16];
@@ -86,6 +97,10 @@ void sim_debugfs_channel(struct sim_channel *ch)
 	debugfs_create_file("type", 0444, ch->dir, ch, &sim_type_fops);
 	debugfs_create_file("signals", 0444, ch->dir, &ch->signals,
 			    &sim_atomic_fops);
+	debugfs_create_file("monitor_signals", 0444, ch->dir,
+			    &ch->monitor_signals, &sim_atomic_fops);
+	debugfs_create_file("monitor_id", 0444, ch->dir, &ch->monitor_id,
+			    &sim_s32_fops);
 	debugfs_create_file("interrupts", 0444, ch->dir, &ch->interrupts,
 			    &sim_atomic_fops);
 	debugfs_create_u64("bytes_in", 0444, ch->dir, &ch->bytes_in);
@@ -108,6 +123,8 @@ void sim_debugfs_init(void)
 			    &sim_atomic_fops);
 	debugfs_create_file("messages_out", 0444, sim.debugfs, &sim.msgs_out,
 			    &sim_atomic_fops);
+	debugfs_create_file("monitor_scans", 0444, sim.debugfs,
+			    &sim.monitor_scans, &sim_atomic_fops);
 }
 
 void sim_debugfs_exit(void)

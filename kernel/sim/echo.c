@@ -174,6 +174,7 @@ const struct sim_device_type sim_echo_type = {
 	.name = "echo",
 	.class_id = HV_CLASS_ECHO,
 	.process = sim_echo_process,
+	.monitored = true,
 };
 
 /*
@@ -183,11 +184,11 @@ const struct sim_device_type sim_echo_type = {
  * same bus as on Hyper-V and their drivers can be added one by one.
  */
 static const struct sim_device_type sim_types[] = {
-	{ .name = "nic", .class_id = HV_CLASS_NIC },
-	{ .name = "scsi", .class_id = HV_CLASS_SCSI },
+	{ .name = "nic", .class_id = HV_CLASS_NIC, .monitored = true },
+	{ .name = "scsi", .class_id = HV_CLASS_SCSI, .monitored = true },
 	{ .name = "keyboard", .class_id = HV_CLASS_KEYBOARD },
 	{ .name = "mouse", .class_id = HV_CLASS_MOUSE },
-	{ .name = "ide", .class_id = HV_CLASS_IDE },
+	{ .name = "ide", .class_id = HV_CLASS_IDE, .monitored = true },
 };
 
 const struct sim_device_type *sim_type_by_name(const char *name)

@@ -200,8 +200,11 @@ static void sim_send_offer(struct sim_channel *ch)
 	o.offer.sub_channel_index = ch->sub_index;
 	o.child_relid = ch->relid;
 	o.connection_id = ch->conn_id;
-	/* Interrupts by event flags, not monitor pages (Win8+ allows it). */
-	o.monitor_allocated = 0;
+	/* Network, storage and echo: monitored notification (monitor.c). */
+	if (sim_monitor_offer(ch)) {
+		o.monitor_allocated = 1;
+		o.monitorid = ch->monitor_id;
+	}
 	sim_send_to_guest(&o, sizeof(o));
 }
 
@@ -232,6 +235,7 @@ int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	sim_irq_init(&ch->irq, sim_chan_irq);
 
 	mutex_lock(&sim.lock);
+	sim_monitor_alloc(ch);
 	/* relids start at 1 and wrap below the event-flags limit */
 	do {
 		sim.next_relid = sim.next_relid % (HV_MAX_RELIDS - 1) + 1;
@@ -254,6 +258,7 @@ static void sim_close_rings(struct sim_channel *ch)
 	if (ch->open && ch->type->closed)
 		ch->type->closed(ch);
 	WRITE_ONCE(ch->open, false);
+	sim_monitor_closed(ch);
 	cancel_work_sync(&ch->work);
 	sim_irq_sync(&ch->irq);
 	hvg_ring_unmap(&ch->out);
@@ -269,6 +274,7 @@ static void sim_free_channel(struct sim_channel *ch)
 	unsigned long flags;
 
 	sim_close_rings(ch);
+	sim_monitor_free(ch);
 	spin_lock_irqsave(&sim.chan_lock, flags);
 	list_del(&ch->node);
 	spin_unlock_irqrestore(&sim.chan_lock, flags);
@@ -319,6 +325,7 @@ static void sim_rescind_locked(struct sim_channel *ch)
 	if (ch->open && ch->type->closed)
 		ch->type->closed(ch);
 	WRITE_ONCE(ch->open, false);
+	sim_monitor_closed(ch);
 	cancel_work_sync(&ch->work);
 	sim_irq_sync(&ch->irq);
 	if (sim.connected)
@@ -357,6 +364,7 @@ static void sim_handle_contact(struct sim_msg *m)
 		sim.connected = true;
 		if (v >= HV_VMBUS_VERSION_WIN10_V5)
 			r.msg_conn_id = SIM_MSG_CONN_ID;
+		sim_monitor_connect(c->monitor_page1, c->monitor_page2);
 		pr_info("guest connected with protocol %u.%u\n",
 			HV_VMBUS_VERSION_MAJOR(v), HV_VMBUS_VERSION_MINOR(v));
 	}
@@ -547,6 +555,7 @@ static void sim_handle_open(struct sim_msg *m)
 	ch->gpadl = g;
 	ch->stalled_len = 0;
 	WRITE_ONCE(ch->open, true);
+	sim_monitor_opened(ch);
 reply:
 	sim_send_to_guest(&r, sizeof(r));
 	if (!r.status && ch->type->opened)
@@ -650,6 +659,7 @@ static void sim_reset(void)
 		kfree(g->pfns);
 		kfree(g);
 	}
+	sim_monitor_disconnect();
 	sim.connected = false;
 	sim.version = 0;
 }

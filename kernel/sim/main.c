@@ -116,6 +116,7 @@ static int __init hvg_sim_init(void)
 		return -ENODEV;
 	}
 	sim_irq_init(&sim.msg_irq, sim_msg_irq);
+	sim_monitor_init();
 	sim.msg_wq = alloc_ordered_workqueue("hv_sim_msg", 0);
 	sim.chan_wq = alloc_workqueue("hv_sim_chan", WQ_UNBOUND, 0);
 	if (!sim.msg_wq || !sim.chan_wq) {

@@ -45,6 +45,8 @@ struct sim_device_type {
 	/* Optional: the guest opened / closed (or lost) the channel. */
 	void (*opened)(struct sim_channel *ch);
 	void (*closed)(struct sim_channel *ch);
+	/* Offered with monitored notification (network, storage, echo). */
+	bool monitored;
 };
 
 struct sim_gpadl {
@@ -69,6 +71,9 @@ struct sim_channel {
 	bool rescinded;		/* RESCIND sent; waiting for RELID_RELEASED */
 	struct sim_gpadl *gpadl;
 	unsigned int target_cpu;
+	int monitor_id;		/* -1: none */
+	bool monitored;		/* the offer carried monitor_allocated */
+	bool monitor_polled;	/* open and counted by the monitor scan */
 
 	struct hvg_ring out;	/* guest to host: we read it */
 	struct hvg_ring in;	/* host to guest: we write it */
@@ -80,7 +85,8 @@ struct sim_channel {
 	u8 *buf;
 
 	/* counters, in debugfs */
-	atomic64_t signals;	/* guest-to-host */
+	atomic64_t signals;	/* guest-to-host, by HvSignalEvent */
+	atomic64_t monitor_signals;	/* guest-to-host, seen by a monitor scan */
 	atomic64_t interrupts;	/* host-to-guest */
 	atomic64_t msgs;	/* channel messages about this channel */
 	u64 bytes_in;
@@ -107,6 +113,7 @@ struct sim_host {
 	struct sim_irq msg_irq;
 	atomic64_t msgs_in;
 	atomic64_t msgs_out;
+	atomic64_t monitor_scans;
 	struct dentry *debugfs;
 };
 
@@ -125,6 +132,16 @@ int sim_rescind(u32 relid);
 void sim_host_stop(void);
 void sim_violation(const char *fmt, ...) __printf(1, 2);
 void sim_msg_irq(struct sim_irq *si);
+
+/* monitor.c: monitored notification (MNF) */
+void sim_monitor_init(void);
+void sim_monitor_connect(u64 page1, u64 page2);
+void sim_monitor_disconnect(void);
+void sim_monitor_alloc(struct sim_channel *ch);
+void sim_monitor_free(struct sim_channel *ch);
+bool sim_monitor_offer(struct sim_channel *ch);
+void sim_monitor_opened(struct sim_channel *ch);
+void sim_monitor_closed(struct sim_channel *ch);
 
 /* echo.c and devices.c */
 extern const struct sim_device_type sim_echo_type;

@@ -31,6 +31,11 @@ static unsigned int ring_kb = 64;
 module_param(ring_kb, uint, 0444);
 MODULE_PARM_DESC(ring_kb, "Size of each ring in KiB (multiple of 4, >= 8)");
 
+static bool low_latency;
+module_param(low_latency, bool, 0644);
+MODULE_PARM_DESC(low_latency,
+		 "Signal the host directly even on a monitored channel (read at each run)");
+
 #define ECHO_MAX_PAYLOAD	16384	/* fixed-size runs, for the benchmark */
 #define ECHO_VARIED_MAX		4000	/* size 0: varied sizes up to this */
 #define ECHO_RXBUF		(ECHO_MAX_PAYLOAD + PAGE_SIZE)
@@ -146,6 +151,7 @@ static int echo_run(struct echo_chan *ed, u64 count, u32 size, u32 window,
 
 	if (size > ECHO_MAX_PAYLOAD || (size && size < 8) || !window || !count)
 		return -EINVAL;
+	hvg_channel_set_low_latency(ch, READ_ONCE(low_latency));
 	buf = kmalloc(ECHO_MAX_PAYLOAD, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;

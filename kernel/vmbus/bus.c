@@ -141,6 +141,50 @@ static ssize_t monitor_id_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(monitor_id);
 
+/*
+ * What the host published for a monitored channel in one monitor page
+ * (include/hv/monitor.h): page 0 is the server's, 1 the client's.
+ */
+enum hvg_monitor_field { HVG_MON_PENDING, HVG_MON_LATENCY, HVG_MON_CONN_ID };
+
+static ssize_t hvg_monitor_show(struct hvg_channel *ch, unsigned int page,
+				enum hvg_monitor_field field, char *buf)
+{
+	struct hv_monitor_page *mp = READ_ONCE(hvg_conn.monitor_pages[page]);
+	unsigned int g = hv_monitor_group(ch->offer.monitorid);
+	unsigned int b = hv_monitor_bit(ch->offer.monitorid);
+
+	if (!hvg_channel_monitored(ch) || !mp)
+		return -ENODEV;
+	switch (field) {
+	case HVG_MON_PENDING:
+		return sysfs_emit(buf, "%u\n",
+				  (READ_ONCE(mp->trigger_group[g].pending) >> b) & 1);
+	case HVG_MON_LATENCY:
+		return sysfs_emit(buf, "%u\n", READ_ONCE(mp->latency[g][b]));
+	case HVG_MON_CONN_ID:
+		return sysfs_emit(buf, "%u\n",
+				  READ_ONCE(mp->parameter[g][b].connection_id) &
+				  HV_MONITOR_CONN_ID_MASK);
+	}
+	return -EINVAL;
+}
+
+#define HVG_MONITOR_ATTR(name, page, field)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return hvg_monitor_show(hvg_dev_channel(dev), page, field, buf); \
+}									\
+static DEVICE_ATTR_RO(name)
+
+HVG_MONITOR_ATTR(server_monitor_pending, 0, HVG_MON_PENDING);
+HVG_MONITOR_ATTR(client_monitor_pending, 1, HVG_MON_PENDING);
+HVG_MONITOR_ATTR(server_monitor_latency, 0, HVG_MON_LATENCY);
+HVG_MONITOR_ATTR(client_monitor_latency, 1, HVG_MON_LATENCY);
+HVG_MONITOR_ATTR(server_monitor_conn_id, 0, HVG_MON_CONN_ID);
+HVG_MONITOR_ATTR(client_monitor_conn_id, 1, HVG_MON_CONN_ID);
+
 static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -243,6 +287,12 @@ static struct attribute *hvg_dev_attrs[] = {
 	&dev_attr_class_id.attr,
 	&dev_attr_device_id.attr,
 	&dev_attr_monitor_id.attr,
+	&dev_attr_server_monitor_pending.attr,
+	&dev_attr_client_monitor_pending.attr,
+	&dev_attr_server_monitor_latency.attr,
+	&dev_attr_client_monitor_latency.attr,
+	&dev_attr_server_monitor_conn_id.attr,
+	&dev_attr_client_monitor_conn_id.attr,
 	&dev_attr_modalias.attr,
 	&dev_attr_numa_node.attr,
 	&dev_attr_vendor.attr,
@@ -262,8 +312,31 @@ static struct attribute *hvg_dev_attrs[] = {
 	NULL,
 };
 
+static bool hvg_is_monitor_attr(const struct attribute *a)
+{
+	return a == &dev_attr_monitor_id.attr ||
+	       a == &dev_attr_server_monitor_pending.attr ||
+	       a == &dev_attr_client_monitor_pending.attr ||
+	       a == &dev_attr_server_monitor_latency.attr ||
+	       a == &dev_attr_client_monitor_latency.attr ||
+	       a == &dev_attr_server_monitor_conn_id.attr ||
+	       a == &dev_attr_client_monitor_conn_id.attr;
+}
+
+/* As upstream: the monitor attributes exist only for monitored channels. */
+static umode_t hvg_dev_attr_visible(struct kobject *kobj,
+				    struct attribute *a, int n)
+{
+	struct device *dev = kobj_to_dev(kobj);
+
+	if (hvg_is_monitor_attr(a) && !hvg_channel_monitored(hvg_dev_channel(dev)))
+		return 0;
+	return a->mode;
+}
+
 static const struct attribute_group hvg_dev_group = {
 	.attrs = hvg_dev_attrs,
+	.is_visible = hvg_dev_attr_visible,
 };
 
 static const struct attribute_group *hvg_dev_groups[] = {
@@ -349,6 +422,16 @@ HVG_CHAN_SHOW(subchannel_id, "%u", ch->sub_index)
 HVG_CHAN_SHOW(monitor_id, "%u", ch->offer.monitorid)
 HVG_CHAN_SHOW(out_full_total, "%llu", ch->out.full_events)
 
+static ssize_t chan_latency_show(struct hvg_channel *ch, char *buf)
+{
+	return hvg_monitor_show(ch, 1, HVG_MON_LATENCY, buf);
+}
+
+static ssize_t chan_pending_show(struct hvg_channel *ch, char *buf)
+{
+	return hvg_monitor_show(ch, 1, HVG_MON_PENDING, buf);
+}
+
 #define HVG_CHAN_ATTR_RO(_name)						\
 static struct hvg_chan_attr chan_attr_##_name = {			\
 	.attr = { .name = #_name, .mode = 0444 },			\
@@ -370,6 +453,8 @@ HVG_CHAN_ATTR_RO(interrupts);
 HVG_CHAN_ATTR_RO(subchannel_id);
 HVG_CHAN_ATTR_RO(monitor_id);
 HVG_CHAN_ATTR_RO(out_full_total);
+HVG_CHAN_ATTR_RO(latency);
+HVG_CHAN_ATTR_RO(pending);
 
 static struct attribute *hvg_chan_attrs[] = {
 	&chan_attr_cpu.attr,
@@ -383,9 +468,26 @@ static struct attribute *hvg_chan_attrs[] = {
 	&chan_attr_subchannel_id.attr,
 	&chan_attr_monitor_id.attr,
 	&chan_attr_out_full_total.attr,
+	&chan_attr_latency.attr,
+	&chan_attr_pending.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(hvg_chan);
+
+static umode_t hvg_chan_attr_visible(struct kobject *kobj,
+				     struct attribute *a, int n)
+{
+	if ((a == &chan_attr_monitor_id.attr || a == &chan_attr_latency.attr ||
+	     a == &chan_attr_pending.attr) &&
+	    !hvg_channel_monitored(to_hvg_channel(kobj)))
+		return 0;
+	return a->mode;
+}
+
+static const struct attribute_group hvg_chan_group = {
+	.attrs = hvg_chan_attrs,
+	.is_visible = hvg_chan_attr_visible,
+};
+__ATTRIBUTE_GROUPS(hvg_chan);
 
 static void hvg_chan_kobj_release(struct kobject *kobj)
 {

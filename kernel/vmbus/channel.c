@@ -18,15 +18,12 @@
 #include <hv/version.h>
 #include "vmbus.h"
 
-/* Monitor ids index 4 trigger groups of 32 bits (drivers/hv). */
-#define HVG_MAX_MONITOR_ID	128
-
 int hvg_validate_offer(const struct hv_chmsg_offer *offer)
 {
 	if (offer->child_relid == 0 || offer->child_relid >= HV_MAX_RELIDS)
 		return -EINVAL;
 	if ((offer->monitor_allocated & 1) &&
-	    offer->monitorid >= HVG_MAX_MONITOR_ID)
+	    offer->monitorid >= HV_MONITOR_IDS)
 		return -EINVAL;
 	if (guid_is_null(&offer->offer.if_type) ||
 	    guid_is_null(&offer->offer.if_instance))
@@ -583,6 +580,18 @@ u32 hvg_channel_relid(const struct hvg_channel *ch)
 	return ch->relid;
 }
 EXPORT_SYMBOL_GPL(hvg_channel_relid);
+
+void hvg_channel_set_low_latency(struct hvg_channel *ch, bool on)
+{
+	WRITE_ONCE(ch->low_latency, on);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_set_low_latency);
+
+bool hvg_channel_monitored(const struct hvg_channel *ch)
+{
+	return ch->offer.monitor_allocated & 1;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_monitored);
 
 /* ---- data path ---- */
 

@@ -21,7 +21,9 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/delay.h>
+#include <hv/monitor.h>
 #include <hv/version.h>
+#include <asm/sync_bitops.h>
 #include "vmbus.h"
 
 struct hvg_conn hvg_conn = {
@@ -230,11 +232,26 @@ void hvg_vmbus_on_message(const void *msg, u32 len)
 }
 EXPORT_SYMBOL_GPL(hvg_vmbus_on_message);
 
+/*
+ * Signal the host that @ch has something for it. A channel offered with a
+ * monitor id is signalled through the monitor page, a bit set that the
+ * host collects on its next scan, unless its driver asked for low latency;
+ * the others by HvSignalEvent (drivers/hv/channel.c, vmbus_setevent()).
+ */
 void hvg_signal_host(struct hvg_channel *ch)
 {
 	struct hvg_platform *p = hvg_conn.platform;
+	struct hv_monitor_page *mp = hvg_conn.monitor_pages[1];
+	u8 id = ch->offer.monitorid;
 
 	ch->events++;
+	if ((ch->offer.monitor_allocated & 1) && !READ_ONCE(ch->low_latency) &&
+	    mp) {
+		/* The group's pending and armed words: 8 aligned bytes. */
+		sync_set_bit(hv_monitor_bit(id),
+			     (unsigned long *)&mp->trigger_group[hv_monitor_group(id)]);
+		return;
+	}
 	if (p)
 		p->signal_event(p, ch->conn_id);
 }
@@ -287,6 +304,7 @@ int hvg_connect(u32 max_version)
 	u32 version;
 	int ret = -EPROTONOSUPPORT;
 
+	/* Zeroed: the host fills in only what it monitors. */
 	hvg_conn.monitor_pages[0] = (void *)get_zeroed_page(GFP_KERNEL);
 	hvg_conn.monitor_pages[1] = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!hvg_conn.monitor_pages[0] || !hvg_conn.monitor_pages[1]) {

@@ -14,6 +14,7 @@
 #include <linux/xarray.h>
 #include <kunit/visibility.h>
 #include <hv/channel_msg.h>
+#include <hv/monitor.h>
 #include <hvg/ring.h>
 #include <hvg/vmbus.h>
 #include <hvg/platform.h>
@@ -59,6 +60,7 @@ struct hvg_channel {
 	void *callback_ctx;
 	struct tasklet_struct tasklet;
 	unsigned int target_cpu;
+	bool low_latency;		/* signal by hypercall even if monitored */
 
 	struct xarray requests;		/* trans_id -> request context */
 	u32 next_request;
@@ -104,7 +106,8 @@ struct hvg_conn {
 	struct completion all_offers;
 	atomic_t next_gpadl;
 
-	void *monitor_pages[2];
+	/* MNF (include/hv/monitor.h): [0] server, [1] client page */
+	struct hv_monitor_page *monitor_pages[2];
 };
 
 extern struct hvg_conn hvg_conn;

@@ -70,6 +70,14 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 void hvg_channel_close(struct hvg_channel *ch);
 bool hvg_channel_rescinded(const struct hvg_channel *ch);
 u32 hvg_channel_relid(const struct hvg_channel *ch);
+/*
+ * A channel the host offered with a monitor id is signalled through the
+ * monitor page: cheap, but the host sees it only on its next scan (about
+ * 100 us on Hyper-V). A driver whose channel carries latency-sensitive
+ * traffic can ask for direct signals instead (upstream's low_latency).
+ */
+void hvg_channel_set_low_latency(struct hvg_channel *ch, bool on);
+bool hvg_channel_monitored(const struct hvg_channel *ch);
 
 /*
  * Sub-channels. Devices such as storage and network ask the host, in

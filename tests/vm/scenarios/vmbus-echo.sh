@@ -19,10 +19,33 @@ for d in /sys/bus/vmbus/devices/*; do
 	name=$(basename "$d")
 	hvg_check "$name: device_id matches its name" \
 		test "$(cat "$d/device_id")" = "{$name}"
-	for a in id state class_id monitor_id modalias numa_node vendor device channel_vp_mapping driver_override; do
+	for a in id state class_id modalias numa_node vendor device channel_vp_mapping driver_override; do
 		[ -r "$d/$a" ] || hvg_fail "$name lacks sysfs attribute $a"
 	done
 	relid=$(cat "$d/id")
+	# Monitored notification: the host gives network, storage (and echo)
+	# channels a monitor id; their monitor attributes show what it
+	# published, and the others have none (as upstream).
+	case "$(cat "$d/class_id")" in
+	"{f8615163-df3e-46c5-913f-f2d2f965ed0e}" | "{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}" | "{9a8b67c3-1d5f-4e2a-b0c7-6f3e2d1c0b9a}")
+		for a in monitor_id server_monitor_pending client_monitor_pending server_monitor_latency client_monitor_latency server_monitor_conn_id client_monitor_conn_id channels/$relid/monitor_id channels/$relid/latency channels/$relid/pending; do
+			[ -r "$d/$a" ] || hvg_fail "$name (monitored) lacks sysfs attribute $a"
+		done
+		hvg_check "$name: monitor id as the host gave it" \
+			test "$(cat "$d/monitor_id")" = "$(cat $sim/channels/$relid/monitor_id)"
+		hvg_check "$name: the host's monitor latency (100 us) in both pages" \
+			test "$(cat "$d/server_monitor_latency") $(cat "$d/client_monitor_latency") $(cat "$d/channels/$relid/latency")" = "1000 1000 1000"
+		# hv_sim numbers channel connection ids 0x100 + relid.
+		hvg_check "$name: monitor connection id is the channel's" \
+			test "$(cat "$d/client_monitor_conn_id")" = $((256 + relid))
+		monitored=$((${monitored:-0} + 1))
+		;;
+	*)
+		for a in monitor_id client_monitor_latency channels/$relid/latency; do
+			[ -e "$d/$a" ] && hvg_fail "$name (not monitored) has sysfs attribute $a"
+		done
+		;;
+	esac
 	hvg_check "$name: channels/$relid exists" test -d "$d/channels/$relid"
 	mod=$(cat "$d/modalias")
 	case "$mod" in vmbus:[0-9a-f]*) ;; *) hvg_fail "$name: modalias '$mod'" ;; esac
@@ -64,7 +87,20 @@ for c in "$echo_dev"/channels/*; do
 done
 echo "ok: sub-channel indices 1-4"
 
-hvg_check "the host counted our signals" test "$(cat $sim/channels/$relid/signals)" -gt 0
+hvg_check "3 monitored devices (nic, scsi, echo)" test "${monitored:-0}" = 3
+# The echo channel is monitored: the guest's signals are monitor bits the
+# host's scans collected, not hypercalls.
+hvg_check "the host's monitor scans saw our signals" \
+	test "$(cat $sim/channels/$relid/monitor_signals)" -gt 0
+hvg_check "no hypercall signal on a monitored channel" \
+	test "$(cat $sim/channels/$relid/signals)" = 0
+# Unless the driver asks for low latency.
+echo 1 >/sys/module/hv_echo_test/parameters/low_latency
+echo "200 64 8" >"$run/run" || hvg_fail "low-latency run: $(cat "$run/result")"
+cat "$run/result"
+hvg_check "low latency: the host counted hypercall signals" \
+	test "$(cat $sim/channels/$relid/signals)" -gt 0
+echo 0 >/sys/module/hv_echo_test/parameters/low_latency
 hvg_check "the host interrupted us" test "$(cat $sim/channels/$relid/interrupts)" -gt 0
 hvg_check "no protocol violation seen by the host" test "$(cat $sim/violations)" = 0
 
