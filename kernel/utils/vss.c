@@ -36,6 +36,7 @@
 #include <linux/slab.h>
 #include <uapi/linux/hyperv.h>
 #include <hv/classes.h>
+#include <hv/version.h>
 #include "hvu.h"
 
 /* include/uapi/linux/hyperv.h: the daemon ABI and the wire format agree. */
@@ -227,10 +228,16 @@ static int vss_probe(struct hvu_dev *ud)
 	struct vss_priv *vp;
 
 	/*
-	 * hv_snapshot.c refuses hosts older than Windows 8.1 (VMBus 3.0).
-	 * hv_vmbus does not export the agreed VMBus version yet, so that
-	 * check is not made here.
+	 * Hosts older than Windows 8.1 (VMBus 3.0) do not get the service,
+	 * as upstream (hv_vss_init() in drivers/hv/hv_snapshot.c).
 	 */
+	if (hvg_vmbus_version() < HV_VMBUS_VERSION_WIN8_1) {
+		dev_warn(&ud->hdev->dev,
+			 "VSS (backup) is not supported by this host's VMBus %u.%u\n",
+			 HV_VMBUS_VERSION_MAJOR(hvg_vmbus_version()),
+			 HV_VMBUS_VERSION_MINOR(hvg_vmbus_version()));
+		return -EOPNOTSUPP;
+	}
 	vp = kzalloc(sizeof(*vp), GFP_KERNEL);
 	if (!vp)
 		return -ENOMEM;

@@ -345,6 +345,12 @@ fail:
 	return ret;
 }
 
+u32 hvg_vmbus_version(void)
+{
+	return READ_ONCE(hvg_conn.connected) ? READ_ONCE(hvg_conn.version) : 0;
+}
+EXPORT_SYMBOL_GPL(hvg_vmbus_version);
+
 /* Tell the host we are going away and wait until it has let go. */
 void hvg_disconnect(void)
 {

@@ -70,6 +70,8 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 void hvg_channel_close(struct hvg_channel *ch);
 bool hvg_channel_rescinded(const struct hvg_channel *ch);
 u32 hvg_channel_relid(const struct hvg_channel *ch);
+/* The VMBus version agreed with the host (major << 16 | minor), 0 if none. */
+u32 hvg_vmbus_version(void);
 /*
  * A channel the host offered with a monitor id is signalled through the
  * monitor page: cheap, but the host sees it only on its next scan (about

@@ -146,4 +146,17 @@ hvg_rmmod hv_utils
 hvg_check "the devices are gone with hv_utils" test ! -e /dev/vmbus/hv_shutdown
 hvg_rmmod hv_sim
 hvg_rmmod hv_vmbus
+
+# A Windows 8 host (VMBus 2.4) gets no VSS, as upstream; the rest works.
+hvg_insmod hv_vmbus
+hvg_insmod hv_sim max_version=0x20004 devices=vss,heartbeat
+hvg_insmod hv_utils
+hvg_check "heartbeat negotiated with a 2.4 host" hvg_wait_for 20 hvg_ic_negotiated heartbeat
+hvg_check "VSS refused on a 2.4 host" hvg_dmesg_has 'VSS \(backup\) is not supported by this host.s VMBus 2.4'
+hvg_check "no /dev/vmbus/hv_vss on a 2.4 host" test ! -e /dev/vmbus/hv_vss
+hvg_check "no protocol violation seen by hv_sim (2.4)" \
+	test "$(cat /sys/kernel/debug/hv_sim/violations)" = 0
+hvg_rmmod hv_utils
+hvg_rmmod hv_sim
+hvg_rmmod hv_vmbus
 hvg_pass
