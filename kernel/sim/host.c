@@ -762,6 +762,12 @@ int sim_post_from_guest(u32 conn_id, const void *msg, u32 len)
 		return -EINVAL;
 	}
 	atomic64_inc(&sim.msgs_in);
+	/*
+	 * Recorded as it is posted: on panic the guest posts UNLOAD from its
+	 * panic notifier and nothing runs after it, not even our workqueue.
+	 */
+	if (type == HV_CHMSG_UNLOAD)
+		pr_info("guest posted UNLOAD\n");
 	INIT_WORK(&m->work, sim_msg_work);
 	queue_work(sim.msg_wq, &m->work);
 	return 0;

@@ -43,6 +43,19 @@ hvg_host_power_request() {
 	hvg_fail "still running 120 s after the host asked for a $kind"
 }
 
+# hvg_panic: crash the kernel (sysrq c) in a scenario declaring
+# "# power: panic"; run.sh then checks the console for the panic, and for
+# splats only up to this point. What the panic path must print is named
+# by the scenario's "# console: REGEX" lines, looked for after it.
+hvg_panic() {
+	hvg_pass_before_power
+	echo "hvg: crashing the kernel on purpose" >/dev/kmsg
+	sleep 120 &
+	echo c >/proc/sysrq-trigger
+	wait
+	hvg_fail "still running after sysrq c"
+}
+
 # The kernel's orderly_poweroff()/orderly_reboot() run /sbin/poweroff and
 # /sbin/reboot. In the test VM those are systemctl and systemd is not
 # running: stand in for the init system with busybox (immediate), and

@@ -129,9 +129,14 @@ if ! grep -q "hvg: scenario $scenario start" "$console"; then
 	verdict FAIL "the guest never reached the scenario (qemu exit $qemu_status)"
 fi
 
+# A scenario that declares "# power: panic" crashes the kernel on purpose
+# (hvg_panic): its splats are looked for only up to that point.
+power=$(sed -n 's/^# power: *\([a-z]*\).*/\1/p' "$HVG_SRC/tests/vm/scenarios/$scenario.sh" | head -1)
+splat_end='$'
+[ "$power" = panic ] && splat_end='/hvg: crashing the kernel on purpose/'
 # Splats from the scenario's start to the end of the log (including any
 # reported after the scenario, e.g. by the kmemleak scan).
-splats=$(sed -n "/hvg: scenario $scenario start/,\$p" "$console" | grep -E "$splat_re" | head -5)
+splats=$(sed -n "/hvg: scenario $scenario start/,${splat_end}p" "$console" | grep -E "$splat_re" | head -5)
 if [ -s "$art/kmemleak" ]; then
 	splats="$splats${splats:+
 }kmemleak: $(grep -c '^unreferenced object' "$art/kmemleak") unreferenced object(s), see $art/kmemleak"
@@ -149,12 +154,13 @@ fi
 # A scenario that declares "# power: off" or "# power: reboot" ends by the
 # host's request: it writes its result first (hvg_pass_before_power), and
 # passes only if the kernel then powered off or restarted the VM that way
-# before the scenario reached its end.
-power=$(sed -n 's/^# power: *\([a-z]*\).*/\1/p' "$HVG_SRC/tests/vm/scenarios/$scenario.sh" | head -1)
+# before the scenario reached its end. "# power: panic" ends in a kernel
+# panic the scenario caused (hvg_panic).
 if [ -n "$power" ]; then
 	case "$power" in
 	off) want='reboot: Power down' ;;
 	reboot) want='reboot: Restarting system' ;;
+	panic) want='Kernel panic - not syncing' ;;
 	*) verdict FAIL "unknown '# power: $power' declaration" ;;
 	esac
 	if grep -q "hvg: scenario $scenario end" "$console"; then
@@ -166,6 +172,16 @@ if [ -n "$power" ]; then
 		verdict FAIL "the VM stopped without '$want' (power: $power)"
 	fi
 fi
+# "# console: REGEX": the kernel must have printed a line matching it after
+# the scenario started (after the crash, for "# power: panic").
+from="hvg: scenario $scenario start"
+[ "$power" = panic ] && from='hvg: crashing the kernel on purpose'
+while IFS= read -r re; do
+	if ! sed -n "/$from/,\$p" "$console" | grep -qE "$re"; then
+		show "console" "$console" 30
+		verdict FAIL "the console has no line matching '$re' after '$from'"
+	fi
+done < <(sed -n 's/^# console: *//p' "$HVG_SRC/tests/vm/scenarios/$scenario.sh")
 result=$(cat "$art/result" 2>/dev/null)
 if [ "$result" != success ]; then
 	show "scenario output" "$art/output.log"

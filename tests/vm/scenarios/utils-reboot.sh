@@ -1,5 +1,6 @@
 # kernels: 6.12 debug
 # power: reboot
+# console: hv_sim: guest posted UNLOAD
 # With no shutdown daemon, the host's reboot request restarts the guest
 # through the kernel (orderly_reboot): nothing is lost for want of a
 # daemon. run.sh checks that the VM restarted before the scenario ended.
