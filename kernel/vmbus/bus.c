@@ -224,7 +224,9 @@ static ssize_t channel_vp_mapping_show(struct device *dev,
 	mutex_lock(&hvg_conn.channels_lock);
 	n = sysfs_emit(buf, "%u:%u\n", ch->relid, ch->target_cpu);
 	list_for_each_entry(sc, &ch->sub_channels, sub_node)
-		n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid, sc->target_cpu);
+		if (!sc->released)
+			n += sysfs_emit_at(buf, n, "%u:%u\n", sc->relid,
+					   sc->target_cpu);
 	mutex_unlock(&hvg_conn.channels_lock);
 	return n;
 }
@@ -574,7 +576,8 @@ int hvg_device_add(struct hvg_channel *ch)
 		hvg_channel_sysfs_add(ch);
 		list_for_each_entry(sc, &ch->sub_channels, sub_node) {
 			sc->device = hdev;
-			hvg_channel_sysfs_add(sc);
+			if (!sc->released)
+				hvg_channel_sysfs_add(sc);
 		}
 		mutex_unlock(&hvg_conn.channels_lock);
 	}

@@ -165,14 +165,64 @@ static void hvg_channel_release(struct hvg_channel *ch, bool tell_host)
 	};
 
 	mutex_lock(&hvg_conn.channels_lock);
-	list_del(&ch->node);
 	list_del(&ch->sub_node);
+	if (ch->released) {
+		/* hvg_sub_release() did the rest. */
+		mutex_unlock(&hvg_conn.channels_lock);
+		return;
+	}
+	list_del(&ch->node);
 	RCU_INIT_POINTER(hvg_conn.by_relid[ch->relid], NULL);
 	mutex_unlock(&hvg_conn.channels_lock);
 	synchronize_rcu();
 	tasklet_kill(&ch->tasklet);
 	if (tell_host)
 		hvg_post(&msg, sizeof(msg));
+}
+
+/*
+ * A rescinded sub-channel gives its relid back to the host as soon as it
+ * is not open: at once if it was not, else when its driver closes it
+ * (drivers/hv/channel_mgmt.c, vmbus_onoffer_rescind(), and channel.c,
+ * vmbus_close_internal()). Its memory stays on the primary's list until
+ * the primary goes, since the driver may still hold the pointer; it is
+ * no longer in sysfs, in the relid table or in channel_vp_mapping.
+ */
+static void hvg_sub_release(struct hvg_channel *sc)
+{
+	struct hv_chmsg_relid_released msg = {
+		.header.msgtype = HV_CHMSG_RELID_RELEASED,
+		.child_relid = sc->relid,
+	};
+
+	mutex_lock(&hvg_conn.channels_lock);
+	if (sc->released) {
+		mutex_unlock(&hvg_conn.channels_lock);
+		return;
+	}
+	sc->released = true;
+	list_del_init(&sc->node);
+	RCU_INIT_POINTER(hvg_conn.by_relid[sc->relid], NULL);
+	hvg_channel_sysfs_del(sc);
+	mutex_unlock(&hvg_conn.channels_lock);
+	synchronize_rcu();
+	tasklet_kill(&sc->tasklet);
+	pr_info("relid %u: rescinded sub-channel released\n", sc->relid);
+	hvg_post(&msg, sizeof(msg));
+}
+
+static void hvg_sub_rescinded(struct hvg_channel *sc)
+{
+	bool open;
+
+	/* The driver's handler does not run for it after this. */
+	cancel_work_sync(&sc->sub_work);
+	/* An open attempt from now on fails: the channel is rescinded. */
+	mutex_lock(&sc->lock);
+	open = sc->state == HVG_CH_OPEN;
+	mutex_unlock(&sc->lock);
+	if (!open)
+		hvg_sub_release(sc);
 }
 
 static void hvg_sub_work(struct work_struct *work)
@@ -221,6 +271,7 @@ static void hvg_primary_remove(struct hvg_channel *ch, bool tell_host)
 	if (ch->registered)
 		hvg_device_del(ch);
 	list_for_each_entry_safe(sc, tmp, &ch->sub_channels, sub_node) {
+		cancel_work_sync(&sc->rescind_work);
 		cancel_work_sync(&sc->sub_work);
 		hvg_channel_close(sc);
 		hvg_channel_sysfs_del(sc);
@@ -240,7 +291,10 @@ static void hvg_rescind_work(struct work_struct *work)
 	struct hvg_channel *ch = container_of(work, struct hvg_channel,
 					      rescind_work);
 
-	hvg_primary_remove(ch, true);
+	if (ch->primary)
+		hvg_sub_rescinded(ch);
+	else
+		hvg_primary_remove(ch, true);
 }
 
 void hvg_handle_rescind(u32 relid)
@@ -260,11 +314,10 @@ void hvg_handle_rescind(u32 relid)
 	/* Wake anyone waiting for this channel's answers: none will come. */
 	hvg_cancel_waiters(relid);
 	/*
-	 * A primary goes with its device. A sub-channel stays, dead, until
-	 * its primary goes: its driver closes it then.
+	 * A primary goes with its device; a sub-channel is released once it
+	 * is closed (hvg_sub_rescinded()).
 	 */
-	if (!ch->primary)
-		queue_work(hvg_conn.dev_wq, &ch->rescind_work);
+	queue_work(hvg_conn.dev_wq, &ch->rescind_work);
 }
 
 /*
@@ -566,6 +619,8 @@ void hvg_channel_close(struct hvg_channel *ch)
 	xa_destroy(&ch->requests);
 	ch->state = HVG_CH_OFFERED;
 	mutex_unlock(&ch->lock);
+	if (ch->primary && READ_ONCE(ch->rescinded))
+		hvg_sub_release(ch);
 }
 EXPORT_SYMBOL_GPL(hvg_channel_close);
 

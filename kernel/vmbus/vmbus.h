@@ -40,6 +40,7 @@ struct hvg_channel {
 	enum hvg_channel_state state;
 	bool rescinded;
 	bool registered;		/* device_add() done (primary) */
+	bool released;			/* rescinded sub-channel: relid given back */
 	struct work_struct register_work;
 	struct work_struct rescind_work;
 	struct work_struct sub_work;	/* tell the driver of a sub-channel */
