@@ -121,48 +121,28 @@ static bool sim_echo_control(struct sim_channel *ch, u8 *pkt, u32 len)
 	return true;
 }
 
+/* One packet from the guest, in ch->buf: send it back. */
+static bool sim_echo_take(struct sim_channel *ch, u32 len)
+{
+	sim_echo_control(ch, ch->buf, len);
+	if (sim_echo_reply(ch, ch->buf, len))
+		return true;
+	/* The guest's ring is full: keep it for its next signal. */
+	memcpy(ch->stalled, ch->buf, len);
+	ch->stalled_len = len;
+	return false;
+}
+
 static void sim_echo_process(struct sim_channel *ch)
 {
-	u32 needed = 0;
-	bool signal;
-	int len;
-
 	if (ch->stalled_len) {
 		if (!sim_echo_reply(ch, ch->stalled, ch->stalled_len))
 			return;
 		ch->stalled_len = 0;
 	}
 	for (;;) {
-		hvg_ring_mask(&ch->out);
-		for (;;) {
-			len = hvg_ring_read(&ch->out, ch->buf, SIM_PKT_MAX,
-					    &needed, &signal);
-			if (len < 0)
-				break;
-			/* We freed the space a waiting guest asked for. */
-			if (signal)
-				sim_interrupt_guest(ch);
-			ch->bytes_in += len;
-			ch->packets_in++;
-			sim_echo_control(ch, ch->buf, len);
-			if (!sim_echo_reply(ch, ch->buf, len)) {
-				memcpy(ch->stalled, ch->buf, len);
-				ch->stalled_len = len;
-				/*
-				 * Stay masked: we cannot take more until the
-				 * guest makes room and signals us.
-				 */
-				hvg_ring_unmask(&ch->out);
-				return;
-			}
-		}
-		if (len == -EIO || len == -ENOBUFS) {
-			pr_err_ratelimited("echo relid %u: bad packet from the guest (%d)\n",
-					   ch->relid, len);
-			sim_violation("echo relid %u: unreadable packet", ch->relid);
-			hvg_ring_unmask(&ch->out);
+		if (sim_ring_drain(ch, sim_echo_take))
 			return;
-		}
 		if (sim_echo_poll(ch))
 			continue;
 		if (!hvg_ring_unmask(&ch->out))

@@ -160,6 +160,48 @@ void sim_interrupt_guest(struct sim_channel *ch)
 	sim_irq_raise(&ch->irq, ch->target_cpu);
 }
 
+/*
+ * Take every packet the guest has put in @ch's outbound ring, the host's
+ * way: with the ring masked (the guest need not signal while we drain
+ * it). @take gets each packet in ch->buf and may return false to stop
+ * (the ring is then unmasked: the guest's next signal resumes us).
+ * Returns 0 when the ring is empty and still masked, for the caller to
+ * poll or unmask (hvg_ring_unmask() says if more came meanwhile); -EBUSY
+ * when @take stopped; the read error, counted as a violation, for a
+ * packet that cannot be read.
+ */
+int sim_ring_drain(struct sim_channel *ch,
+		   bool (*take)(struct sim_channel *ch, u32 len))
+{
+	u32 needed = 0;
+	bool signal;
+	int len;
+
+	hvg_ring_mask(&ch->out);
+	for (;;) {
+		len = hvg_ring_read(&ch->out, ch->buf, SIM_PKT_MAX, &needed,
+				    &signal);
+		if (len < 0)
+			break;
+		/* We freed the space a waiting guest asked for. */
+		if (signal)
+			sim_interrupt_guest(ch);
+		ch->bytes_in += len;
+		ch->packets_in++;
+		if (!take(ch, len)) {
+			hvg_ring_unmask(&ch->out);
+			return -EBUSY;
+		}
+	}
+	if (len != -EAGAIN) {
+		sim_violation("%s relid %u: unreadable packet (%d)",
+			      ch->type->name, ch->relid, len);
+		hvg_ring_unmask(&ch->out);
+		return len;
+	}
+	return 0;
+}
+
 /* ---- channel bookkeeping ---- */
 
 static struct sim_channel *sim_find_relid(u32 relid)

@@ -255,35 +255,22 @@ static void sim_ic_answer(struct sim_ic *ic, const u8 *pkt, u32 len)
 	complete(&ic->done);
 }
 
-static void sim_ic_process(struct sim_channel *ch)
+static bool sim_ic_take(struct sim_channel *ch, u32 len)
 {
 	struct sim_ic *ic = sim_ic_of(ch);
-	u32 needed;
-	bool signal;
-	int len;
 
+	spin_lock(&ic->lock);
+	if (ic->ch == ch)
+		sim_ic_answer(ic, ch->buf, len);
+	spin_unlock(&ic->lock);
+	return true;
+}
+
+static void sim_ic_process(struct sim_channel *ch)
+{
 	do {
-		hvg_ring_mask(&ch->out);
-		for (;;) {
-			len = hvg_ring_read(&ch->out, ch->buf, SIM_PKT_MAX,
-					    &needed, &signal);
-			if (len < 0)
-				break;
-			if (signal)
-				sim_interrupt_guest(ch);
-			ch->bytes_in += len;
-			ch->packets_in++;
-			spin_lock(&ic->lock);
-			if (ic->ch == ch)
-				sim_ic_answer(ic, ch->buf, len);
-			spin_unlock(&ic->lock);
-		}
-		if (len != -EAGAIN) {
-			sim_violation("%s relid %u: unreadable packet (%d)",
-				      ic->type.name, ch->relid, len);
-			hvg_ring_unmask(&ch->out);
+		if (sim_ring_drain(ch, sim_ic_take))
 			return;
-		}
 	} while (hvg_ring_unmask(&ch->out));
 }
 
@@ -394,6 +381,87 @@ static int sim_ic_version_show(struct seq_file *s, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sim_ic_version);
+
+/* ---- texts for debugfs ---- */
+
+int sim_ic_text_init(struct sim_ic_text *t, size_t size)
+{
+	mutex_init(&t->lock);
+	t->buf = kzalloc(size, GFP_KERNEL);
+	t->size = size;
+	t->len = 0;
+	return t->buf ? 0 : -ENOMEM;
+}
+
+void sim_ic_text_free(struct sim_ic_text *t)
+{
+	kfree(t->buf);
+	t->buf = NULL;
+	mutex_destroy(&t->lock);
+}
+
+/* The caller holds t->lock. */
+void sim_ic_text_reset(struct sim_ic_text *t)
+{
+	lockdep_assert_held(&t->lock);
+	t->len = 0;
+	t->buf[0] = '\0';
+}
+
+/* The caller holds t->lock. */
+void sim_ic_text_vadd(struct sim_ic_text *t, const char *fmt, va_list args)
+{
+	lockdep_assert_held(&t->lock);
+	t->len += vscnprintf(t->buf + t->len, t->size - t->len, fmt, args);
+}
+
+/* The caller holds t->lock. */
+void sim_ic_text_add(struct sim_ic_text *t, const char *fmt, ...)
+{
+	va_list args;
+
+	lockdep_assert_held(&t->lock);
+	va_start(args, fmt);
+	sim_ic_text_vadd(t, fmt, args);
+	va_end(args);
+}
+
+void sim_ic_text_set(struct sim_ic_text *t, const char *fmt, ...)
+{
+	va_list args;
+
+	mutex_lock(&t->lock);
+	sim_ic_text_reset(t);
+	va_start(args, fmt);
+	sim_ic_text_vadd(t, fmt, args);
+	va_end(args);
+	mutex_unlock(&t->lock);
+}
+
+static ssize_t sim_ic_text_read(struct file *f, char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct sim_ic_text *t = file_inode(f)->i_private;
+	ssize_t ret;
+
+	if (mutex_lock_killable(&t->lock))
+		return -EINTR;
+	ret = simple_read_from_buffer(ubuf, len, ppos, t->buf, t->len);
+	mutex_unlock(&t->lock);
+	return ret;
+}
+
+static const struct file_operations sim_ic_text_fops = {
+	.owner = THIS_MODULE,
+	.read = sim_ic_text_read,
+	.llseek = default_llseek,
+};
+
+void sim_ic_text_file(const char *name, struct dentry *dir,
+		      struct sim_ic_text *t)
+{
+	debugfs_create_file(name, 0444, dir, t, &sim_ic_text_fops);
+}
 
 int sim_ic_init(void)
 {

@@ -47,8 +47,7 @@ static struct {
 	struct mutex lock;	/* data, size; held through a copy */
 	u8 *data;
 	size_t size;
-	struct mutex last_lock;	/* last */
-	char last[96];
+	struct sim_ic_text last;
 } sim_fcopy;
 
 /* One copy in progress (serialised by sim_fcopy.lock). */
@@ -66,18 +65,15 @@ struct sim_fcopy_op {
 static void sim_fcopy_record(const struct sim_fcopy_op *op, int ret)
 {
 	char where[32] = "";
-	char *s = sim_fcopy.last;
-	size_t n = sizeof(sim_fcopy.last);
 
 	if (!strcmp(op->step, "write"))
 		snprintf(where, sizeof(where), " offset=%llu", op->offset);
-	mutex_lock(&sim_fcopy.last_lock);
 	if (ret)
-		snprintf(s, n, "step=%s%s error=%d\n", op->step, where, ret);
+		sim_ic_text_set(&sim_fcopy.last, "step=%s%s error=%d\n",
+				op->step, where, ret);
 	else
-		snprintf(s, n, "step=%s%s status=0x%08x\n", op->step, where,
-			 op->reply.status);
-	mutex_unlock(&sim_fcopy.last_lock);
+		sim_ic_text_set(&sim_fcopy.last, "step=%s%s status=0x%08x\n",
+				op->step, where, op->reply.status);
 }
 
 /*
@@ -224,22 +220,6 @@ static const struct file_operations sim_fcopy_request_fops = {
 	.write = sim_fcopy_request_write,
 };
 
-static ssize_t sim_fcopy_reply_read(struct file *f, char __user *ubuf,
-				    size_t len, loff_t *ppos)
-{
-	char buf[sizeof(sim_fcopy.last)];
-
-	mutex_lock(&sim_fcopy.last_lock);
-	strscpy(buf, sim_fcopy.last, sizeof(buf));
-	mutex_unlock(&sim_fcopy.last_lock);
-	return simple_read_from_buffer(ubuf, len, ppos, buf, strlen(buf));
-}
-
-static const struct file_operations sim_fcopy_reply_fops = {
-	.owner = THIS_MODULE,
-	.read = sim_fcopy_reply_read,
-};
-
 static int sim_fcopy_data_open(struct inode *inode, struct file *f)
 {
 	if ((f->f_mode & FMODE_WRITE) && (f->f_flags & O_TRUNC)) {
@@ -295,15 +275,17 @@ static const struct file_operations sim_fcopy_data_fops = {
 
 int sim_ic_fcopy_init(struct dentry *dir)
 {
+	int ret = sim_ic_text_init(&sim_fcopy.last, 96);
+
+	if (ret)
+		return ret;
 	mutex_init(&sim_fcopy.lock);
-	mutex_init(&sim_fcopy.last_lock);
 	sim_fcopy.data = NULL;
 	sim_fcopy.size = 0;
-	sim_fcopy.last[0] = '\0';
 	debugfs_create_file("data", 0600, dir, NULL, &sim_fcopy_data_fops);
 	debugfs_create_file("request", 0200, dir, NULL,
 			    &sim_fcopy_request_fops);
-	debugfs_create_file("reply", 0400, dir, NULL, &sim_fcopy_reply_fops);
+	sim_ic_text_file("reply", dir, &sim_fcopy.last);
 	return 0;
 }
 
@@ -312,6 +294,6 @@ void sim_ic_fcopy_exit(void)
 	/* The files go with hv_sim/ic/, which ic.c removes first. */
 	vfree(sim_fcopy.data);
 	sim_fcopy.data = NULL;
-	mutex_destroy(&sim_fcopy.last_lock);
+	sim_ic_text_free(&sim_fcopy.last);
 	mutex_destroy(&sim_fcopy.lock);
 }

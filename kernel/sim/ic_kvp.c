@@ -76,9 +76,10 @@ static struct {
 	struct mutex lock;	/* one request at a time; the fields below */
 	union sim_kvp_body *body;
 	struct sim_ic_reply *reply;
-	char *text;		/* the decoded last answer */
-	size_t text_len;
 } sim_kvp;
+
+/* The decoded last answer (its lock nests inside sim_kvp.lock). */
+static struct sim_ic_text sim_kvp_text;
 
 /* Encode @s as UTF-16LE into @dst, NUL included; returns the bytes used. */
 static int sim_kvp_encode(const char *s, void *dst, size_t dst_bytes)
@@ -102,9 +103,7 @@ static void sim_kvp_print(const char *fmt, ...)
 	va_list args;
 
 	va_start(args, fmt);
-	sim_kvp.text_len += vscnprintf(sim_kvp.text + sim_kvp.text_len,
-				       SIM_KVP_TEXT_MAX - sim_kvp.text_len,
-				       fmt, args);
+	sim_ic_text_vadd(&sim_kvp_text, fmt, args);
 	va_end(args);
 }
 
@@ -176,7 +175,7 @@ static int sim_kvp_decode_value(const struct hv_kvp_exchg_msg_value *v,
 				   sizeof(v->value));
 }
 
-/* Record the guest's answer to @op in sim_kvp.text; -EPROTO if malformed. */
+/* Record the guest's answer to @op in sim_kvp_text; -EPROTO if malformed. */
 static int sim_kvp_decode(u8 op, u32 sent_len)
 {
 	const struct sim_ic_reply *r = sim_kvp.reply;
@@ -464,15 +463,18 @@ static int sim_kvp_request(char *cmd)
 		len = o.len;
 	}
 
-	sim_kvp.text_len = 0;
-	sim_kvp.text[0] = 0;
+	mutex_lock(&sim_kvp_text.lock);
+	sim_ic_text_reset(&sim_kvp_text);
+	mutex_unlock(&sim_kvp_text.lock);
 	ret = sim_ic_transact("kvp", HV_ICMSG_KVP, sim_kvp.body, len,
 			      sim_kvp.reply, SIM_KVP_TIMEOUT_MS);
-	if (ret) {
+	mutex_lock(&sim_kvp_text.lock);
+	if (ret)
 		sim_kvp_print("error=%d\n", ret);
-		return ret;
-	}
-	return sim_kvp_decode(op, len);
+	else
+		ret = sim_kvp_decode(op, len);
+	mutex_unlock(&sim_kvp_text.lock);
+	return ret;
 }
 
 static ssize_t sim_kvp_request_write(struct file *f, const char __user *ubuf,
@@ -507,33 +509,13 @@ static const struct file_operations sim_kvp_request_fops = {
 	.write = sim_kvp_request_write,
 };
 
-static ssize_t sim_kvp_reply_read(struct file *f, char __user *ubuf,
-				  size_t len, loff_t *ppos)
-{
-	ssize_t ret;
-
-	ret = mutex_lock_interruptible(&sim_kvp.lock);
-	if (ret)
-		return ret;
-	ret = simple_read_from_buffer(ubuf, len, ppos, sim_kvp.text,
-				      sim_kvp.text_len);
-	mutex_unlock(&sim_kvp.lock);
-	return ret;
-}
-
-static const struct file_operations sim_kvp_reply_fops = {
-	.owner = THIS_MODULE,
-	.read = sim_kvp_reply_read,
-};
-
 static void sim_kvp_free(void)
 {
 	kfree(sim_kvp.body);
 	kvfree(sim_kvp.reply);
-	kfree(sim_kvp.text);
+	sim_ic_text_free(&sim_kvp_text);
 	sim_kvp.body = NULL;
 	sim_kvp.reply = NULL;
-	sim_kvp.text = NULL;
 }
 
 int sim_ic_kvp_init(struct dentry *dir)
@@ -541,14 +523,13 @@ int sim_ic_kvp_init(struct dentry *dir)
 	mutex_init(&sim_kvp.lock);
 	sim_kvp.body = kzalloc(sizeof(*sim_kvp.body), GFP_KERNEL);
 	sim_kvp.reply = kvzalloc(sizeof(*sim_kvp.reply), GFP_KERNEL);
-	sim_kvp.text = kzalloc(SIM_KVP_TEXT_MAX, GFP_KERNEL);
-	sim_kvp.text_len = 0;
-	if (!sim_kvp.body || !sim_kvp.reply || !sim_kvp.text) {
+	if (sim_ic_text_init(&sim_kvp_text, SIM_KVP_TEXT_MAX) ||
+	    !sim_kvp.body || !sim_kvp.reply) {
 		sim_kvp_free();
 		return -ENOMEM;
 	}
 	debugfs_create_file("request", 0200, dir, NULL, &sim_kvp_request_fops);
-	debugfs_create_file("reply", 0444, dir, NULL, &sim_kvp_reply_fops);
+	sim_ic_text_file("reply", dir, &sim_kvp_text);
 	return 0;
 }
 

@@ -48,22 +48,16 @@ static const struct {
 	{ "thaw", VSS_OP_THAW },
 };
 
-static struct {
-	struct mutex lock;	/* last */
-	char last[96];
-} sim_vss;
+static struct sim_ic_text sim_vss_last;
 
 static void sim_vss_record(const char *name, int ret, u32 status, u32 flags)
 {
-	mutex_lock(&sim_vss.lock);
 	if (ret)
-		snprintf(sim_vss.last, sizeof(sim_vss.last),
-			 "op=%s error=%d\n", name, ret);
+		sim_ic_text_set(&sim_vss_last, "op=%s error=%d\n", name, ret);
 	else
-		snprintf(sim_vss.last, sizeof(sim_vss.last),
-			 "op=%s status=0x%08x flags=0x%08x\n", name, status,
-			 flags);
-	mutex_unlock(&sim_vss.lock);
+		sim_ic_text_set(&sim_vss_last,
+				"op=%s status=0x%08x flags=0x%08x\n", name,
+				status, flags);
 }
 
 static int sim_vss_request(unsigned int idx)
@@ -130,33 +124,19 @@ static const struct file_operations sim_vss_request_fops = {
 	.write = sim_vss_request_write,
 };
 
-static ssize_t sim_vss_reply_read(struct file *f, char __user *ubuf,
-				  size_t len, loff_t *ppos)
-{
-	char buf[sizeof(sim_vss.last)];
-
-	mutex_lock(&sim_vss.lock);
-	strscpy(buf, sim_vss.last, sizeof(buf));
-	mutex_unlock(&sim_vss.lock);
-	return simple_read_from_buffer(ubuf, len, ppos, buf, strlen(buf));
-}
-
-static const struct file_operations sim_vss_reply_fops = {
-	.owner = THIS_MODULE,
-	.read = sim_vss_reply_read,
-};
-
 int sim_ic_vss_init(struct dentry *dir)
 {
-	mutex_init(&sim_vss.lock);
-	sim_vss.last[0] = '\0';
+	int ret = sim_ic_text_init(&sim_vss_last, 96);
+
+	if (ret)
+		return ret;
 	debugfs_create_file("request", 0200, dir, NULL, &sim_vss_request_fops);
-	debugfs_create_file("reply", 0400, dir, NULL, &sim_vss_reply_fops);
+	sim_ic_text_file("reply", dir, &sim_vss_last);
 	return 0;
 }
 
 void sim_ic_vss_exit(void)
 {
 	/* The files go with hv_sim/ic/, which ic.c removes first. */
-	mutex_destroy(&sim_vss.lock);
+	sim_ic_text_free(&sim_vss_last);
 }

@@ -126,6 +126,8 @@ int sim_post_from_guest(u32 conn_id, const void *msg, u32 len);
 void sim_signal_from_guest(u32 conn_id);
 void sim_send_to_guest(const void *msg, u32 len);
 void sim_interrupt_guest(struct sim_channel *ch);
+int sim_ring_drain(struct sim_channel *ch,
+		   bool (*take)(struct sim_channel *ch, u32 len));
 int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	      const guid_t *instance);
 int sim_rescind(u32 relid);
@@ -172,6 +174,29 @@ struct sim_ic_reply {
 int sim_ic_transact(const char *type_name, u16 msgtype, const void *body,
 		    u32 body_len, struct sim_ic_reply *reply,
 		    unsigned int timeout_ms);
+/*
+ * A text the host keeps for tests to read in debugfs, such as a service's
+ * last answer: built under its lock with sim_ic_text_add() after a
+ * sim_ic_text_reset(), or replaced whole with sim_ic_text_set(); read
+ * whole through the file sim_ic_text_file() creates.
+ */
+struct sim_ic_text {
+	struct mutex lock;	/* buf, len */
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+int sim_ic_text_init(struct sim_ic_text *t, size_t size);
+void sim_ic_text_free(struct sim_ic_text *t);
+void sim_ic_text_reset(struct sim_ic_text *t);
+void sim_ic_text_add(struct sim_ic_text *t, const char *fmt, ...) __printf(2, 3);
+__printf(2, 0)
+void sim_ic_text_vadd(struct sim_ic_text *t, const char *fmt, va_list args);
+void sim_ic_text_set(struct sim_ic_text *t, const char *fmt, ...) __printf(2, 3);
+void sim_ic_text_file(const char *name, struct dentry *dir,
+		      struct sim_ic_text *t);
+
 /* Agreed service version of @type_name, 0 if not negotiated. */
 u32 sim_ic_version(const char *type_name);
 int sim_ic_init(void);
