@@ -71,7 +71,7 @@ fcopy_registrations() {
 	dmesg | grep -c 'fcopy: daemon registered'
 }
 
-# For wait_for, which must re-read them each time:
+# For hvg_wait_for, which must re-read them each time:
 # registered_since N: more than N daemon registrations so far.
 registered_since() {
 	[ "$(fcopy_registrations)" -gt "$1" ]
@@ -92,17 +92,6 @@ finishes() {
 	! kill -0 "$1" 2>/dev/null
 }
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
 fcopy_setup() {
 	[ -x "$(fcopy_bin stock)" ] || hvg_fail "$(fcopy_bin stock) is not installed (hyperv-daemons)"
 	[ -x "$(fcopy_bin ours)" ] || hvg_fail "$(fcopy_bin ours) was not built (make daemons)"
@@ -110,7 +99,7 @@ fcopy_setup() {
 	hvg_insmod hv_vmbus
 	hvg_insmod hv_utils
 	hvg_insmod hv_sim devices=fcopy
-	wait_for 10 test -c /dev/vmbus/hv_fcopy
+	hvg_wait_for 10 test -c /dev/vmbus/hv_fcopy
 	hvg_check "/dev/vmbus/hv_fcopy exists" test -c /dev/vmbus/hv_fcopy
 	busybox syslogd -n -O /tmp/syslog &
 	syslogd_pid=$!
@@ -131,7 +120,7 @@ fcopy_start() {
 	bin=$(fcopy_bin "$1")
 	(cd "${2:-/tmp}" && umask 022 && exec "$bin" -n 2>>"$(fcopy_log "$1")") &
 	daemon_pid=$!
-	wait_for 10 registered_since "$before" ||
+	hvg_wait_for 10 registered_since "$before" ||
 		hvg_fail "the $1 daemon did not register"
 	# A daemon that did not like the kernel's handshake answer would
 	# reopen the device and register again.
@@ -177,7 +166,7 @@ fcopy_rescind_with_pending() {
 	hvg_check "the pending request ends with the rescind" finishes $pending 25
 	wait $pending && hvg_fail "the request succeeded on a rescinded channel"
 	echo "the host's request: $(cat /tmp/rescind-err)"
-	wait_for 10 test ! -e /dev/vmbus/hv_fcopy
+	hvg_wait_for 10 test ! -e /dev/vmbus/hv_fcopy
 	hvg_check "/dev/vmbus/hv_fcopy is gone" test ! -e /dev/vmbus/hv_fcopy
 	hvg_check "the host forgot the channel" test "$(cat "$fc/version")" = none
 }
@@ -193,11 +182,11 @@ fcopy_checks() {
 	hvg_check "negotiation is held while there is no daemon" \
 		test "$(cat $fc/version)" = none
 	fcopy_start "$kind"
-	wait_for 10 version_is "fw 3.0 srv 1.1"
+	hvg_wait_for 10 version_is "fw 3.0 srv 1.1"
 	hvg_check "the daemon's registration releases it: framework 3.0, service 1.1" \
 		test "$(cat $fc/version)" = "fw 3.0 srv 1.1"
 	if [ "$kind" = stock ]; then
-		wait_for 5 grep -q "kernel module version: 1$" /tmp/syslog
+		hvg_wait_for 5 grep -q "kernel module version: 1$" /tmp/syslog
 		hvg_check "the daemon read the kernel's u32 (1) in the handshake" \
 			grep -q "kernel module version: 1$" /tmp/syslog
 	fi
@@ -267,7 +256,7 @@ sys.exit(1)'
 	kill -CONT "$daemon_pid"
 	# Its late answer is refused, so it reopens the device (dropping the
 	# file it had started) and registers again.
-	wait_for 15 registered_since "$regs"
+	hvg_wait_for 15 registered_since "$regs"
 	hvg_check "the daemon re-registered after its late answer was refused" \
 		test "$(fcopy_registrations)" -gt "$regs"
 	hvg_check "the timed-out copy left nothing" sh -c "! ls -A $dst | grep -q late"
@@ -312,7 +301,7 @@ sys.exit(1)'
 		wait "$daemon_pid" 2>/dev/null
 		daemon_pid=
 		echo fcopy >$sim/offer || hvg_fail "offer fcopy again"
-		wait_for 10 test -c /dev/vmbus/hv_fcopy
+		hvg_wait_for 10 test -c /dev/vmbus/hv_fcopy
 		sleep 3
 		hvg_check "the new device holds negotiation for a daemon again" \
 			test "$(cat $fc/version)" = none
@@ -322,11 +311,11 @@ sys.exit(1)'
 		sleep 2
 		hvg_check "our daemon waits for its device" kill -0 "$daemon_pid"
 		echo fcopy >$sim/offer || hvg_fail "offer fcopy again"
-		wait_for 25 registered_since "$regs"
+		hvg_wait_for 25 registered_since "$regs"
 		hvg_check "our daemon attached to the new device by itself" \
 			test "$(fcopy_registrations)" -gt "$regs"
 	fi
-	wait_for 10 version_is "fw 3.0 srv 1.1"
+	hvg_wait_for 10 version_is "fw 3.0 srv 1.1"
 	hvg_check "the new device negotiated" test "$(cat $fc/version)" = "fw 3.0 srv 1.1"
 	expect "copy $dst back.bin 0" "step=complete status=0x00000000"
 	hvg_check "copies work on the new device" cmp /tmp/src1 $dst/back.bin
