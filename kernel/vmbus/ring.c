@@ -177,7 +177,7 @@ int hvg_ring_read(struct hvg_ring *ring, void *buf, u32 buflen,
 {
 	struct hv_ring_header *hdr = ring->hdr;
 	struct hv_pkt_desc desc;
-	u32 write, read, avail, len, pending, free_before, free_after;
+	u32 write, read, old_read, avail, len, pending, free_before, free_after;
 
 	*signal = false;
 	write = READ_ONCE(hdr->write_index);
@@ -205,7 +205,7 @@ int hvg_ring_read(struct hvg_ring *ring, void *buf, u32 buflen,
 	/* The writer could have changed it since: keep the checked copy. */
 	memcpy(buf, &desc, sizeof(desc));
 
-	free_before = hvg_ring_avail_write(write, read, ring->size);
+	old_read = read;
 	read = (read + len + HVG_TRAILER_SIZE) % ring->size;
 	/* Finish reading the packet before giving its space back. */
 	virt_mb();
@@ -215,9 +215,19 @@ int hvg_ring_read(struct hvg_ring *ring, void *buf, u32 buflen,
 	virt_mb(); /* our read_index store before the writer's request */
 	pending = READ_ONCE(hdr->pending_send_sz);
 	if (pending) {
-		free_after = hvg_ring_avail_write(READ_ONCE(hdr->write_index),
-						  read, ring->size);
-		/* Signal once: on the read that makes enough room. */
+		/*
+		 * Signal once: on the read that makes enough room. Both sides
+		 * of the comparison use the write index as it is now: the
+		 * writer may have written since this read began, and the
+		 * free space from before it would then be overstated and the
+		 * signal lost (upstream's hv_pkt_iter_close() computes it
+		 * the same way).
+		 */
+		write = READ_ONCE(hdr->write_index);
+		if (!hvg_index_ok(ring, write))
+			return len;
+		free_before = hvg_ring_avail_write(write, old_read, ring->size);
+		free_after = hvg_ring_avail_write(write, read, ring->size);
 		*signal = free_before <= pending && free_after > pending;
 	}
 	return len;
