@@ -43,6 +43,7 @@ static struct hvg_channel *hvg_find_relid(u32 relid)
 static void hvg_channel_tasklet(unsigned long data);
 static void hvg_register_work(struct work_struct *work);
 static void hvg_rescind_work(struct work_struct *work);
+static void hvg_sub_rescind_work(struct work_struct *work);
 static void hvg_sub_work(struct work_struct *work);
 
 static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
@@ -63,7 +64,14 @@ static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
 	spin_lock_init(&ch->in_lock);
 	tasklet_init(&ch->tasklet, hvg_channel_tasklet, (unsigned long)ch);
 	INIT_WORK(&ch->register_work, hvg_register_work);
-	INIT_WORK(&ch->rescind_work, hvg_rescind_work);
+	/*
+	 * Two call sites, two lockdep classes: a primary's rescind waits
+	 * for its sub-channels' rescind works (hvg_primary_remove()).
+	 */
+	if (ch->sub_index)
+		INIT_WORK(&ch->rescind_work, hvg_sub_rescind_work);
+	else
+		INIT_WORK(&ch->rescind_work, hvg_rescind_work);
 	INIT_WORK(&ch->sub_work, hvg_sub_work);
 	xa_init_flags(&ch->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	ch->state = HVG_CH_OFFERED;
@@ -291,10 +299,15 @@ static void hvg_rescind_work(struct work_struct *work)
 	struct hvg_channel *ch = container_of(work, struct hvg_channel,
 					      rescind_work);
 
-	if (ch->primary)
-		hvg_sub_rescinded(ch);
-	else
-		hvg_primary_remove(ch, true);
+	hvg_primary_remove(ch, true);
+}
+
+static void hvg_sub_rescind_work(struct work_struct *work)
+{
+	struct hvg_channel *sc = container_of(work, struct hvg_channel,
+					      rescind_work);
+
+	hvg_sub_rescinded(sc);
 }
 
 void hvg_handle_rescind(u32 relid)
