@@ -1,4 +1,4 @@
-# kernels: 6.12 debug
+# kernels: debug
 # timeout: 900
 # 50 load/unload cycles of hv_utils, each with a daemon attached: the
 # stock hv_kvp_daemon (Debian's hyperv-daemons) registers, which releases
