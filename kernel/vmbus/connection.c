@@ -245,8 +245,7 @@ void hvg_signal_host(struct hvg_channel *ch)
 	u8 id = ch->offer.monitorid;
 
 	ch->events++;
-	if ((ch->offer.monitor_allocated & 1) && !READ_ONCE(ch->low_latency) &&
-	    mp) {
+	if (hvg_channel_monitored(ch) && !READ_ONCE(ch->low_latency) && mp) {
 		/* The group's pending and armed words: 8 aligned bytes. */
 		sync_set_bit(hv_monitor_bit(id),
 			     (unsigned long *)&mp->trigger_group[hv_monitor_group(id)]);
