@@ -3,15 +3,25 @@
 #
 #   tests/check.sh [SUITE-NAME-PATTERN...]
 #
-# Prints one line per suite and ends with "N passed, N failed", counting
-# test cases. Exits non-zero if any case failed or any suite could not run.
+# Prints one line per suite, then the VM time budget (total VM time, the
+# ten slowest cases), and ends with "N passed, N failed", counting test
+# cases. Exits non-zero if any case failed or any suite could not run.
+#
+# HVG_TIER=gate (default; make check) or long (make check-long): see
+# tests/README.md. The gate warns, without failing, once it takes longer
+# than HVG_BUDGET_WARN seconds (default 2400: 40 of CI's 90 minutes).
 set -uo pipefail
+export HVG_TIER=${HVG_TIER:-gate}
+budget_warn=${HVG_BUDGET_WARN:-2400}
+check_start=$(date +%s)
 
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 BUILDDIR=${BUILDDIR:-$SRCDIR/build}
 export SRCDIR BUILDDIR
 mkdir -p "$BUILDDIR/logs"
 cd "$SRCDIR" || exit 1
+# This run's VM timings only (tests/vm/run.sh appends to it).
+rm -f "$BUILDDIR/logs/vm-times.tsv"
 
 total_pass=0
 total_fail=0
@@ -69,6 +79,15 @@ done
 
 if [ ${#failed_suites[@]} -gt 0 ]; then
 	echo "failed suites: ${failed_suites[*]}"
+fi
+"$SRCDIR/tests/vm/times.sh" budget "$BUILDDIR/logs/vm-times.tsv"
+elapsed=$(($(date +%s) - check_start))
+printf 'wall time: %dm%02ds (%s tier)\n' $((elapsed / 60)) $((elapsed % 60)) "$HVG_TIER"
+if [ "$HVG_TIER" = gate ] && [ "$elapsed" -gt "$budget_warn" ]; then
+	echo "WARNING: the gate took ${elapsed}s, more than ${budget_warn}s: CI allows 90 minutes; move loops or scenarios to the long tier (tests/README.md)"
+fi
+if [ -s "$BUILDDIR/logs/50-vm.not-run" ] && [ "$HVG_TIER" = gate ]; then
+	echo "long tier: $(cat "$BUILDDIR/logs/50-vm.not-run") VM case(s) not run (make check-long)"
 fi
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

@@ -68,7 +68,7 @@ host_data() {
 }
 
 fcopy_registrations() {
-	dmesg | grep -c 'fcopy: daemon registered'
+	hvg_dmesg | grep -c 'fcopy: daemon registered'
 }
 
 # For hvg_wait_for, which must re-read them each time:

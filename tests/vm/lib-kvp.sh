@@ -153,7 +153,7 @@ daemon_idle() {
 # finished the stale request, had its late answer refused and registered
 # again, then ask again (three times at most). Any other answer is final.
 kvp_timeouts() {
-	dmesg | grep -c 'the KVP daemon did not answer'
+	hvg_dmesg | grep -c 'the KVP daemon did not answer'
 }
 get_ip_info_settled() {
 	local pid=$1 mac=$2 try before t0

@@ -71,7 +71,7 @@ expect() {
 }
 
 vss_registrations() {
-	dmesg | grep -c 'vss: daemon registered'
+	hvg_dmesg | grep -c 'vss: daemon registered'
 }
 
 # For wait_for, which must re-read them each time:

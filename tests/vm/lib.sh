@@ -56,15 +56,16 @@ hvg_panic() {
 	hvg_fail "still running after sysrq c"
 }
 
-# The kernel's orderly_poweroff()/orderly_reboot() run /sbin/poweroff and
-# /sbin/reboot. In the test VM those are systemctl and systemd is not
-# running: stand in for the init system with busybox (immediate), and
-# note in the kernel log that the kernel called them.
+# /sbin/poweroff and /sbin/reboot are systemctl, and systemd is not running
+# in the test VM: stand in for the init system with busybox (immediate) in
+# this scenario's root, for what the scenario runs, and note in the kernel
+# log who called them. (The kernel's orderly_poweroff()/orderly_reboot()
+# run them in guest-run.sh's root, which has the same stand-ins.)
 hvg_stand_in_power_commands() {
 	local c
 	for c in poweroff reboot; do
 		rm -f /sbin/$c
-		printf '#!/bin/sh\necho "hvg: /sbin/%s run by the kernel" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
+		printf '#!/bin/sh\necho "hvg: /sbin/%s run by the scenario" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
 			$c $c >/sbin/$c
 		chmod 755 /sbin/$c
 	done
@@ -118,7 +119,14 @@ hvg_ic_negotiated() {
 	[ "$(cat "/sys/kernel/debug/hv_sim/ic/$1/version")" != none ]
 }
 
+# hvg_dmesg: the kernel log since this scenario began (one boot runs
+# several scenarios: what the earlier ones made the kernel say is not
+# this one's).
+hvg_dmesg() {
+	dmesg | sed -n "/hvg: scenario $HVG_SCENARIO start\$/,\$p"
+}
+
 # hvg_dmesg_has PATTERN: the kernel log since the scenario began matches.
 hvg_dmesg_has() {
-	dmesg | sed -n '/hvg: scenario .* start/,$p' | grep -qE "$1"
+	hvg_dmesg | grep -qE "$1"
 }

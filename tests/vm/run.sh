@@ -1,16 +1,26 @@
 #!/bin/bash
-# Boot a kernel under QEMU (TCG) with our freshly built modules and run one
-# scenario from tests/vm/scenarios/.
+# Boot a kernel under QEMU (TCG) with our freshly built modules and run
+# scenarios from tests/vm/scenarios/ in it, as few boots as possible.
 #
-#   tests/vm/run.sh [-k KERNEL] [-t SECONDS] [-q] SCENARIO
+#   tests/vm/run.sh [-k KERNEL] [-t SECONDS] [-T TIER] [-1] [-q] SCENARIO...
 #
-# KERNEL is 6.1, 6.12 or debug (default 6.1). The verdict is the last line:
-# "PASS <scenario> on <kernel>" or "FAIL <scenario> on <kernel>: <why>",
-# and the exit status. A scenario passes only if it wrote "success" itself
-# and the guest kernel's log, from the scenario's start to power-off, holds
-# no oops, BUG, WARNING, KASAN, UBSAN, lockdep or kmemleak report.
-# Artifacts (console log, scenario output, dmesg, kmemleak) are kept in
-# $BUILDDIR/vm/<kernel>/<scenario>/.
+# KERNEL is 6.1, 6.12 or debug (default 6.1); TIER is gate (default) or
+# long and picks the scenarios' loop counts ("# loops:"). One boot runs the
+# scenarios in the order given (those declaring "# power:" last, one per
+# boot, since they stop the VM); a scenario that fails, leaves state behind
+# or makes the kernel complain ends its boot and the rest get a fresh one.
+# -1 boots once per scenario (as before batching; for comparisons).
+#
+# Prints one verdict line per scenario, "PASS <scenario> on <kernel>" or
+# "FAIL <scenario> on <kernel>: <why>", and exits 0 only if all passed. A
+# scenario passes only if it wrote "success" itself, left the guest as it
+# found it, and the guest kernel's log from its start to the next
+# scenario's (or to power-off) holds no oops, BUG, WARNING, KASAN, UBSAN,
+# lockdep or kmemleak report of its own.
+# Artifacts per scenario (output, result, its slice of the console, dmesg,
+# kmemleak) are kept in $BUILDDIR/vm/<kernel>/<scenario>/; each boot's
+# console and timings in $BUILDDIR/vm/<kernel>/.boot-N.*, and one line
+# per boot and per scenario is appended to $BUILDDIR/logs/vm-times.tsv.
 set -uo pipefail
 
 HVG_SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,48 +28,76 @@ BUILDDIR=${BUILDDIR:-$HVG_SRC/build}
 export HVG_SRC BUILDDIR
 # shellcheck source=tests/vm/kernels.sh
 . "$HVG_SRC/tests/vm/kernels.sh"
-mkdir -p "$BUILDDIR"
+mkdir -p "$BUILDDIR/logs"
 
 kernel=6.1
 timeout=
+tier=gate
+single=0
 quiet=0
-while getopts "k:t:q" opt; do
+usage() {
+	echo "usage: $0 [-k KERNEL] [-t SECONDS] [-T gate|long] [-1] [-q] SCENARIO..." >&2
+	exit 2
+}
+while getopts "k:t:T:1q" opt; do
 	case "$opt" in
 	k) kernel=$OPTARG ;;
 	t) timeout=$OPTARG ;;
+	T) tier=$OPTARG ;;
+	1) single=1 ;;
 	q) quiet=1 ;;
-	*) echo "usage: $0 [-k KERNEL] [-t SECONDS] [-q] SCENARIO" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
-scenario=${1:-}
-[ -n "$scenario" ] || { echo "usage: $0 [-k KERNEL] [-t SECONDS] [-q] SCENARIO" >&2; exit 2; }
+[ $# -gt 0 ] || usage
+case "$tier" in gate | long) ;; *) usage ;; esac
 
-verdict() {
-	echo "$1 $scenario on $kernel${2:+: $2}"
-	[ "$1" = PASS ]
-	exit $?
+verdict() {	# verdict PASS|FAIL SCENARIO [WHY]
+	echo "$1 $2 on $kernel${3:+: $3}"
+}
+fail_all() {	# fail_all WHY SCENARIO...
+	local why=$1 sc
+	shift
+	for sc in "$@"; do verdict FAIL "$sc" "$why"; done
+	exit 1
 }
 
-[ -f "$HVG_SRC/tests/vm/scenarios/$scenario.sh" ] ||
-	verdict FAIL "no such scenario (tests/vm/scenarios/$scenario.sh)"
+scenarios=()
+for sc in "$@"; do
+	if [ -f "$HVG_SRC/tests/vm/scenarios/$sc.sh" ]; then
+		scenarios+=("$sc")
+	else
+		verdict FAIL "$sc" "no such scenario (tests/vm/scenarios/$sc.sh)"
+		bad=1
+	fi
+done
+[ ${#scenarios[@]} -gt 0 ] || exit 1
 hvg_kernel "$kernel" 2>"$BUILDDIR/.kernel-err" ||
-	verdict FAIL "$(cat "$BUILDDIR/.kernel-err")"
+	fail_all "$(cat "$BUILDDIR/.kernel-err")" "${scenarios[@]}"
 
-# The scenario's own timeout, if it declares one ("# timeout: 600").
-if [ -z "$timeout" ]; then
-	timeout=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' \
-		"$HVG_SRC/tests/vm/scenarios/$scenario.sh" | head -1)
-	timeout=${timeout:-300}
-	[ "$KDEBUG" = 1 ] && timeout=$((timeout * 2))
-fi
+header() {	# header SCENARIO KEY: the value of its "# KEY:" line
+	sed -n "s/^# $2: *//p" "$HVG_SRC/tests/vm/scenarios/$1.sh" | head -1
+}
+# The scenario's own timeout ("# timeout: 600", default 300; twice that
+# on the debug kernel) unless -t gives one; a long-tier run may declare a
+# longer one ("# timeout-long:").
+scenario_timeout() {
+	local t
+	if [ -n "$timeout" ]; then echo "$timeout"; return; fi
+	[ "$tier" = long ] && t=$(header "$1" timeout-long | sed 's/[^0-9].*//')
+	[ -n "${t:-}" ] || t=$(header "$1" timeout | sed 's/[^0-9].*//')
+	t=${t:-300}
+	[ "$KDEBUG" = 1 ] && t=$((t * 2))
+	echo "$t"
+}
 
 # Build our modules for this kernel (incremental; quiet unless it fails).
 mkdir -p "$BUILDDIR/vm"
 if ! make -s -C "$HVG_SRC/kernel" KDIR="$KDIR" OUT="$BUILDDIR/$KREL/kernel" \
 	>"$BUILDDIR/vm/modules-$KREL.log" 2>&1; then
 	cat "$BUILDDIR/vm/modules-$KREL.log" >&2
-	verdict FAIL "module build for $KREL failed"
+	fail_all "module build for $KREL failed" "${scenarios[@]}"
 fi
 
 # The initramfs: static busybox, our init, and for stock kernels the 9p,
@@ -91,34 +129,16 @@ if [ ! -f "$initrd" ] || [ "$HVG_SRC/tests/vm/init" -nt "$initrd" ] ||
 	rm -rf "$stage"
 fi
 
-art=$BUILDDIR/vm/$kernel/$scenario
-rm -rf "$art"
-mkdir -p "$art"
+kdir=$BUILDDIR/vm/$kernel
+mkdir -p "$kdir"
 mem=1024
 # KASAN needs more; kmemleak scans take time in proportion to RAM: keep
 # the debug VM no bigger than that.
 [ "$KDEBUG" = 1 ] && mem=1536
-
-[ "$quiet" = 1 ] || echo "booting $KREL for scenario $scenario (timeout ${timeout}s)" >&2
-start=$(date +%s)
-timeout --foreground "$timeout" qemu-system-x86_64 \
-	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
-	-nodefaults -display none -monitor none -no-reboot \
-	-serial "file:$art/console.log" \
-	-kernel "$KIMAGE" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.scenario=$scenario hvg.kernel=$kernel hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")" \
-	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-	-virtfs "local,path=$art,mount_tag=results,security_model=none" \
-	</dev/null >"$art/qemu.log" 2>&1
-qemu_status=$?
-echo "$(($(date +%s) - start))" >"$art/seconds"
-
-# --- verdict ---
-console=$art/console.log
-# kmemleak's console line ("N new suspected memory leaks") also counts
-# leaks from boot; its report is judged from the artifact instead, where
-# guest-run.sh has set aside objects older than the scenario.
-splat_re='BUG:|WARNING:|Oops|Kernel panic|UBSAN:|KASAN:|general protection fault|unreferenced object|INFO: task .* blocked|possible (circular|recursive) locking|Call Trace:'
+splat_re=$(cat "$HVG_SRC/tests/vm/splat-regex")
+times=$BUILDDIR/logs/vm-times.tsv
+boot_n=$(ls "$kdir"/.boot-*.console 2>/dev/null | sed 's/.*\.boot-\([0-9]*\)\.console/\1/' | sort -n | tail -1)
+boot_n=${boot_n:-0}
 
 show() {
 	[ "$quiet" = 1 ] && return
@@ -126,68 +146,184 @@ show() {
 	tail -n "${3:-40}" "$2" >&2 2>/dev/null
 }
 
-if ! grep -q "hvg: scenario $scenario start" "$console"; then
-	show "console" "$console" 60
-	[ "$qemu_status" = 124 ] && verdict FAIL "timed out after ${timeout}s before the scenario started"
-	verdict FAIL "the guest never reached the scenario (qemu exit $qemu_status)"
-fi
-
-# A scenario that declares "# power: panic" crashes the kernel on purpose
-# (hvg_panic): its splats are looked for only up to that point.
-power=$(sed -n 's/^# power: *\([a-z]*\).*/\1/p' "$HVG_SRC/tests/vm/scenarios/$scenario.sh" | head -1)
-splat_end='$'
-[ "$power" = panic ] && splat_end='/hvg: crashing the kernel on purpose/'
-# Splats from the scenario's start to the end of the log (including any
-# reported after the scenario, e.g. by the kmemleak scan).
-splats=$(sed -n "/hvg: scenario $scenario start/,${splat_end}p" "$console" | grep -E "$splat_re" | head -5)
-if [ -s "$art/kmemleak" ]; then
-	splats="$splats${splats:+
+# judge SCENARIO CONSOLE-SLICE QEMU-STATUS: the verdict of one scenario
+# that started in this boot; its console slice runs from its start marker
+# to the next scenario's (or to the end of the boot).
+judge() {
+	local sc=$1 art=$kdir/$1 power from re splat_end splats result
+	local console=$art/console.log
+	power=$(header "$sc" power | sed 's/[^a-z].*//')
+	# A scenario that declares "# power: panic" crashes the kernel on
+	# purpose (hvg_panic): its splats are looked for only up to that point.
+	splat_end='$'
+	[ "$power" = panic ] && splat_end='/hvg: crashing the kernel on purpose/'
+	splats=$(sed -n "1,${splat_end}p" "$console" | grep -E "$splat_re" | head -5)
+	if [ -s "$art/kmemleak" ]; then
+		splats="$splats${splats:+
 }kmemleak: $(grep -c '^unreferenced object' "$art/kmemleak") unreferenced object(s), see $art/kmemleak"
-fi
-if [ -n "$splats" ]; then
-	show "scenario output" "$art/output.log"
-	sed -n "/hvg: scenario $scenario start/,\$p" "$console" | grep -E -A25 -m1 "$splat_re" >&2
-	verdict FAIL "kernel reported: $(echo "$splats" | head -1 | sed 's/^\[[ 0-9.]*\] //')"
-fi
-
-if [ "$qemu_status" = 124 ]; then
-	show "scenario output" "$art/output.log"
-	verdict FAIL "timed out after ${timeout}s"
-fi
-# A scenario that declares "# power: off" or "# power: reboot" ends by the
-# host's request: it writes its result first (hvg_pass_before_power), and
-# passes only if the kernel then powered off or restarted the VM that way
-# before the scenario reached its end. "# power: panic" ends in a kernel
-# panic the scenario caused (hvg_panic).
-if [ -n "$power" ]; then
-	case "$power" in
-	off) want='reboot: Power down' ;;
-	reboot) want='reboot: Restarting system' ;;
-	panic) want='Kernel panic - not syncing' ;;
-	*) verdict FAIL "unknown '# power: $power' declaration" ;;
-	esac
-	if grep -q "hvg: scenario $scenario end" "$console"; then
+	fi
+	if [ -n "$splats" ]; then
 		show "scenario output" "$art/output.log"
-		verdict FAIL "the scenario ended instead of the VM being stopped by the host's request (power: $power)"
+		grep -E -A25 -m1 "$splat_re" "$console" >&2
+		verdict FAIL "$sc" "kernel reported: $(echo "$splats" | head -1 | sed 's/^\[[ 0-9.]*\] //')"
+		return 1
 	fi
-	if ! grep -q "$want" "$console"; then
-		show "console" "$console" 30
-		verdict FAIL "the VM stopped without '$want' (power: $power)"
+	if ! grep -q "hvg: scenario $sc end" "$console" && [ -z "$power" ]; then
+		show "scenario output" "$art/output.log"
+		[ "$3" = 124 ] && { verdict FAIL "$sc" "timed out (the VM's timeout)"; return 1; }
+		verdict FAIL "$sc" "the VM stopped before the scenario ended (qemu exit $3)"
+		return 1
 	fi
-fi
-# "# console: REGEX": the kernel must have printed a line matching it after
-# the scenario started (after the crash, for "# power: panic").
-from="hvg: scenario $scenario start"
-[ "$power" = panic ] && from='hvg: crashing the kernel on purpose'
-while IFS= read -r re; do
-	if ! sed -n "/$from/,\$p" "$console" | grep -qE "$re"; then
-		show "console" "$console" 30
-		verdict FAIL "the console has no line matching '$re' after '$from'"
+	# A scenario that declares "# power: off" or "# power: reboot" ends by
+	# the host's request: it writes its result first
+	# (hvg_pass_before_power), and passes only if the kernel then powered
+	# off or restarted the VM that way before the scenario reached its
+	# end. "# power: panic" ends in a kernel panic the scenario caused.
+	if [ -n "$power" ]; then
+		local want
+		case "$power" in
+		off) want='reboot: Power down' ;;
+		reboot) want='reboot: Restarting system' ;;
+		panic) want='Kernel panic - not syncing' ;;
+		*) verdict FAIL "$sc" "unknown '# power: $power' declaration"; return 1 ;;
+		esac
+		if grep -q "hvg: scenario $sc end" "$console"; then
+			show "scenario output" "$art/output.log"
+			verdict FAIL "$sc" "the scenario ended instead of the VM being stopped by the host's request (power: $power)"
+			return 1
+		fi
+		if ! grep -q "$want" "$console"; then
+			show "console" "$console" 30
+			verdict FAIL "$sc" "the VM stopped without '$want' (power: $power)"
+			return 1
+		fi
 	fi
-done < <(sed -n 's/^# console: *//p' "$HVG_SRC/tests/vm/scenarios/$scenario.sh")
-result=$(cat "$art/result" 2>/dev/null)
-if [ "$result" != success ]; then
-	show "scenario output" "$art/output.log"
-	verdict FAIL "${result:-the scenario wrote no result (exit status $(cat "$art/exit-status" 2>/dev/null || echo unknown))}"
-fi
-verdict PASS
+	# "# console: REGEX": the kernel must have printed a line matching it
+	# after the scenario started (after the crash, for "# power: panic").
+	from="hvg: scenario $sc start"
+	[ "$power" = panic ] && from='hvg: crashing the kernel on purpose'
+	while IFS= read -r re; do
+		if ! sed -n "/$from/,\$p" "$console" | grep -qE "$re"; then
+			show "console" "$console" 30
+			verdict FAIL "$sc" "the console has no line matching '$re' after '$from'"
+			return 1
+		fi
+	done < <(sed -n 's/^# console: *//p' "$HVG_SRC/tests/vm/scenarios/$sc.sh")
+	result=$(cat "$art/result" 2>/dev/null)
+	if [ "$result" != success ]; then
+		show "scenario output" "$art/output.log"
+		verdict FAIL "$sc" "${result:-the scenario wrote no result (exit status $(cat "$art/exit-status" 2>/dev/null || echo unknown))}"
+		return 1
+	fi
+	verdict PASS "$sc"
+}
+
+# Order: as given, but a scenario that stops the VM goes last in its boot.
+# A boot's plan is everything up to and including the first of those.
+ordered=()
+for sc in "${scenarios[@]}"; do [ -z "$(header "$sc" power)" ] && ordered+=("$sc"); done
+for sc in "${scenarios[@]}"; do [ -n "$(header "$sc" power)" ] && ordered+=("$sc"); done
+
+status=${bad:-0}
+remaining=("${ordered[@]}")
+while [ ${#remaining[@]} -gt 0 ]; do
+	plan=()
+	for sc in "${remaining[@]}"; do
+		plan+=("$sc")
+		[ "$single" = 1 ] && break
+		[ -n "$(header "$sc" power)" ] && break
+	done
+	boot_n=$((boot_n + 1))
+	console=$kdir/.boot-$boot_n.console
+	{
+		echo "tier $tier"
+		for sc in "${plan[@]}"; do
+			echo "$sc $(scenario_timeout "$sc")"
+			rm -rf "${kdir:?}/$sc"
+		done
+	} >"$kdir/.plan"
+	# The VM's own timeout, in case the guest cannot end a scenario (a
+	# hung kernel): every scenario's timeout plus boot and power-off.
+	budget=0
+	while read -r w t; do
+		[ "$w" = tier ] && continue
+		budget=$((budget + t + 30))
+	done <"$kdir/.plan"
+	budget=$((budget + $([ "$KDEBUG" = 1 ] && echo 300 || echo 120)))
+	[ "$quiet" = 1 ] || echo "booting $KREL (boot $boot_n) for: ${plan[*]} (timeout ${budget}s)" >&2
+	start=$(date +%s.%N)
+	timeout --foreground "$budget" qemu-system-x86_64 \
+		-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
+		-nodefaults -display none -monitor none -no-reboot \
+		-serial "file:$console" \
+		-kernel "$KIMAGE" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.kernel=$kernel hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")" \
+		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$kdir,mount_tag=results,security_model=none" \
+		</dev/null >"$kdir/.boot-$boot_n.qemu.log" 2>&1
+	qemu_status=$?
+	sed -i 's/\r$//' "$console"
+	wall=$(echo "$(date +%s.%N) $start" | awk '{ printf "%.1f", $1 - $2 }')
+
+	first_start=$(grep -m1 -E '\] hvg: scenario .* start$' "$console" |
+		sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+	if [ -z "$first_start" ]; then
+		show "console" "$console" 60
+		why="the guest never reached the scenario (qemu exit $qemu_status)"
+		[ "$qemu_status" = 124 ] && why="timed out after ${budget}s before the first scenario started"
+		printf '%s\t%s\tboot\t%s\t%s\t%s\n' "$kernel" "$boot_n" "-" "$wall" "FAIL" >>"$times"
+		for sc in "${remaining[@]}"; do verdict FAIL "$sc" "$why"; done
+		exit 1
+	fi
+	# Boot: guest uptime at the first scenario's start. Guest time runs
+	# close to wall time under TCG; the rest of the wall time (QEMU start,
+	# power-off, kmemleak scan) is reported as the boot's overhead.
+	scen_total=0
+	next=()
+	started=0
+	for i in "${!plan[@]}"; do
+		sc=${plan[$i]}
+		art=$kdir/$sc
+		if ! grep -q "hvg: scenario $sc start\$" "$console"; then
+			# Not reached in this boot: the next boot runs it.
+			next=("${plan[@]:$i}")
+			break
+		fi
+		started=$((started + 1))
+		mkdir -p "$art"
+		# Its console slice: from its start marker to the next start marker.
+		awk -v me="hvg: scenario $sc start" '
+			index($0, me) && substr($0, length($0) - length(me) + 1) == me { on = 1 }
+			on && /\] hvg: scenario .* start$/ && !index($0, me) { exit }
+			on { print }' "$console" >"$art/console.log"
+		echo "$kdir/.boot-$boot_n.console" >"$art/boot"
+		secs=$(awk '{ printf "%.1f", $2 - $1 }' "$art/times" 2>/dev/null)
+		if [ -z "$secs" ]; then
+			# It did not end (power-off, panic or a hang): up to the
+			# console's last line.
+			last=$(sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' "$art/console.log" | tail -1)
+			from=$(sed -n '1s/^\[ *\([0-9.]*\)\].*/\1/p' "$art/console.log")
+			secs=$(echo "$from ${last:-$from}" | awk '{ printf "%.1f", $2 - $1 }')
+		fi
+		echo "$secs" >"$art/seconds"
+		scen_total=$(echo "$scen_total $secs" | awk '{ printf "%.1f", $1 + $2 }')
+		if v=$(judge "$sc" "$console" "$qemu_status"); then
+			res=PASS
+		else
+			res=FAIL
+			status=1
+		fi
+		echo "$v"
+		printf '%s\t%s\tscenario\t%s\t%s\t%s\n' "$kernel" "$boot_n" "$sc" "$secs" "$res" >>"$times"
+	done
+	cp "$kdir/.dmesg" "$kdir/.boot-$boot_n.dmesg" 2>/dev/null
+	printf '%s\t%s\tboot\t%s\t%s\t%s\n' "$kernel" "$boot_n" "-" "$first_start" "ok" >>"$times"
+	printf '%s\t%s\toverhead\t%s\t%s\t%s\n' "$kernel" "$boot_n" "-" \
+		"$(echo "$wall $first_start $scen_total" | awk '{ v = $1 - $2 - $3; printf "%.1f", v < 0 ? 0 : v }')" "ok" >>"$times"
+	if [ "$started" = 0 ]; then
+		for sc in "${plan[@]}"; do verdict FAIL "$sc" "not started in boot $boot_n"; done
+		exit 1
+	fi
+	remaining=("${next[@]}" "${remaining[@]:${#plan[@]}}")
+done
+exit "$status"

@@ -20,7 +20,7 @@ for i in $(seq 50); do
 	[ "$(ls /sys/bus/vmbus/devices | wc -l)" -ge 11 ] && break
 	sleep 0.1
 done
-dmesg | grep -E 'hv_(vmbus|sim):' | grep -v taint | tail -4
+hvg_dmesg | grep -E 'hv_(vmbus|sim):' | grep -v taint | tail -4
 
 say "lsvmbus -vv (tools/lsvmbus)"
 "$HVG_BUILD/lsvmbus/lsvmbus" -vv | head -40
@@ -41,7 +41,7 @@ say "rescind the echo device from the host"
 relid=$(cat "$(dirname "$(grep -l '{9a8b67c3' /sys/bus/vmbus/devices/*/class_id)")/id")
 echo "$relid" >$sim/rescind
 sleep 1
-dmesg | grep -E "relid $relid rescinded" | tail -1
+hvg_dmesg | grep -E "relid $relid rescinded" | tail -1
 echo "devices now: $(ls /sys/bus/vmbus/devices | wc -l)"
 echo "protocol violations seen by the host: $(cat $sim/violations)"
 
@@ -68,7 +68,7 @@ date -s "@$(($(date +%s) + 3600))" >/dev/null
 echo "guest: $(date -u '+%F %T')   host: $(date -u -d "@$(($(cat $ic/timesync/host_time) / 1000000000))" '+%F %T')"
 echo sync >$ic/timesync/request || hvg_fail "time sync request failed"
 echo "guest: $(date -u '+%F %T')   host: $(date -u -d "@$(($(cat $ic/timesync/host_time) / 1000000000))" '+%F %T')"
-dmesg | grep 'time sync:' | tail -1 | sed 's/^\[[ 0-9.]*\] //'
+hvg_dmesg | grep 'time sync:' | tail -1 | sed 's/^\[[ 0-9.]*\] //'
 echo sample >$ic/timesync/request || hvg_fail "time sync sample failed"
 for d in /sys/class/ptp/ptp*; do
 	[ "$(cat "$d/clock_name")" = hyperv ] || continue

@@ -1,6 +1,7 @@
 # kernels: debug
 # timeout: 900
-# 50 load/unload cycles of hv_utils, each with a daemon attached: the
+# loops: cycles=10/50
+# Load/unload cycles of hv_utils, each with a daemon attached: the
 # stock hv_kvp_daemon (Debian's hyperv-daemons) registers, which releases
 # the host's KVP negotiation; rmmod is refused while it holds
 # /dev/vmbus/hv_kvp; once it is gone hv_utils unloads cleanly.
@@ -11,7 +12,7 @@ daemon=/usr/sbin/hv_kvp_daemon
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
 mkdir -p /var/lib/hyperv
-for i in $(seq 50); do
+for i in $(seq "$cycles"); do
 	hvg_insmod hv_utils
 	hvg_wait_for 10 test -c /dev/vmbus/hv_kvp || hvg_fail "cycle $i: no /dev/vmbus/hv_kvp"
 	$daemon -n >/dev/null 2>&1 &
@@ -27,7 +28,7 @@ for i in $(seq 50); do
 	hvg_rmmod hv_utils
 	hvg_ic_negotiated kvp && hvg_fail "cycle $i: hv_sim still sees KVP open"
 done
-echo "50 cycles done"
+echo "$cycles cycles done"
 hvg_check "no protocol violation seen by hv_sim" \
 	test "$(cat /sys/kernel/debug/hv_sim/violations)" = 0
 hvg_rmmod hv_sim

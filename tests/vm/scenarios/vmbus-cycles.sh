@@ -1,10 +1,11 @@
 # kernels: 6.1 6.12 debug
 # timeout: 900
-# 50 load/unload cycles of hv_vmbus with the simulated host's full device
+# loops: cycles=10/50
+# Load/unload cycles of hv_vmbus with the simulated host's full device
 # set and a bound, open echo channel carrying traffic each time.
 
 sim=/sys/kernel/debug/hv_sim
-for i in $(seq 50); do
+for i in $(seq "$cycles"); do
 	insmod "$HVG_MODDIR/hv_vmbus.ko" || hvg_fail "cycle $i: insmod hv_vmbus"
 	insmod "$HVG_MODDIR/hv_echo_test.ko" || hvg_fail "cycle $i: insmod hv_echo_test"
 	insmod "$HVG_MODDIR/hv_sim.ko" devices=nic,scsi,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy,echo ||
@@ -22,5 +23,5 @@ for i in $(seq 50); do
 	rmmod hv_echo_test || hvg_fail "cycle $i: rmmod hv_echo_test"
 	rmmod hv_vmbus || hvg_fail "cycle $i: rmmod hv_vmbus"
 done
-echo "ok: 50 cycles"
+echo "ok: $cycles cycles"
 hvg_pass

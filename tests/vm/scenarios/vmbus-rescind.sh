@@ -1,6 +1,7 @@
 # kernels: 6.1 6.12 debug
 # timeout: 600
-# 100 offer/rescind cycles of a bound, open device; a rescind in the
+# loops: cycles=20/100
+# Offer/rescind cycles of a bound, open device; a rescind in the
 # middle of echo traffic; relids are released back to the host each time.
 
 sim=/sys/kernel/debug/hv_sim
@@ -38,7 +39,7 @@ hvg_insmod hv_echo_test
 hvg_insmod hv_sim devices=heartbeat
 sleep 1
 base=$(ls $sim/channels | wc -l)
-for i in $(seq 100); do
+for i in $(seq "$cycles"); do
 	echo echo >$sim/offer || hvg_fail "cycle $i: offer"
 	wait_bound "cycle $i"
 	relid=$(cat "$echo_dev/id")
@@ -46,7 +47,7 @@ for i in $(seq 100); do
 	echo "$relid" >$sim/rescind || hvg_fail "cycle $i: rescind $relid"
 	wait_gone "cycle $i"
 done
-echo "ok: 100 offer/rescind cycles"
+echo "ok: $cycles offer/rescind cycles"
 for i in $(seq 50); do
 	[ "$(ls $sim/channels | wc -l)" = "$base" ] && break
 	sleep 0.1

@@ -51,7 +51,7 @@ hvg_check "a closed rescinded sub-channel is released at once" \
 	hvg_wait_for 10 test ! -d "$sim/channels/$idle_sub"
 hvg_check "and gone from the guest's sysfs" test ! -d "$dev/channels/$idle_sub"
 hvg_check "the guest logged both releases" \
-	test "$(dmesg | grep -c 'rescinded sub-channel released')" = 2
+	test "$(hvg_dmesg | grep -c 'rescinded sub-channel released')" = 2
 
 # The device works on: bound again, new sub-channels, traffic.
 echo "$name" >"$drv/bind" || hvg_fail "bind"
