@@ -7,6 +7,8 @@
  *   version      the protocol version agreed (major << 16 | minor)
  *   messages_in, messages_out   channel messages each way
  *   monitor_scans  monitor page scans so far (monitor.c)
+ *   unknown_conn_posts  posts refused with HV_STATUS_INVALID_CONNECTION_ID
+ *                (a guest probing an old host for 5.x makes one)
  *   channels/<relid>/  type, signals (guest to host by hypercall),
  *                monitor_signals (guest to host by monitor bit, as counted
  *                by the scans), monitor_id (-1 if none), interrupts (host
@@ -125,6 +127,8 @@ void sim_debugfs_init(void)
 			    &sim_atomic_fops);
 	debugfs_create_file("monitor_scans", 0444, sim.debugfs,
 			    &sim.monitor_scans, &sim_atomic_fops);
+	debugfs_create_file("unknown_conn_posts", 0444, sim.debugfs,
+			    &sim.unknown_conn_posts, &sim_atomic_fops);
 }
 
 void sim_debugfs_exit(void)

@@ -19,9 +19,11 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/io.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <hv/version.h>
+#include <asm/sync_bitops.h>
 #include "sim.h"
 
 /* The connection id we hand out from 5.0 on (any value the host likes). */
@@ -32,7 +34,67 @@
 static unsigned int max_version = HV_VMBUS_VERSION_WIN10_V5_3;
 module_param(max_version, uint, 0444);
 MODULE_PARM_DESC(max_version,
-		 "Highest VMBus version the simulated host accepts (major << 16 | minor)");
+		 "Highest VMBus version the simulated host accepts (major << 16 | minor); default: the host generation's");
+
+/*
+ * Host generations and the newest VMBus version each speaks. Source: the
+ * version table in include/linux/hyperv.h (3.0 Windows Server 2012 R2,
+ * 4.0 Windows 10 / Server 2016, 5.2 Server 2019, 5.3 Server 2022);
+ * Azure hosts are taken to speak 5.3 as Server 2022 does.
+ */
+static const struct {
+	const char *name;
+	u32 version;
+} sim_generations[] = {
+	{ "2012r2", HV_VMBUS_VERSION_WIN8_1 },
+	{ "2016", HV_VMBUS_VERSION_WIN10 },
+	{ "2019", HV_VMBUS_VERSION_WIN10_V5_2 },
+	{ "2022", HV_VMBUS_VERSION_WIN10_V5_3 },
+	{ "azure", HV_VMBUS_VERSION_WIN10_V5_3 },
+};
+
+static char *host = "azure";
+module_param(host, charp, 0444);
+MODULE_PARM_DESC(host,
+		 "Host generation to play: 2012r2, 2016, 2019, 2022 or azure (default)");
+
+/* The newest version this host speaks: its generation's, or max_version. */
+static u32 sim_host_version;
+
+int sim_host_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sim_generations); i++) {
+		if (!strcmp(host, sim_generations[i].name))
+			break;
+	}
+	if (i == ARRAY_SIZE(sim_generations)) {
+		pr_err("unknown host generation '%s'\n", host);
+		return -EINVAL;
+	}
+	sim_host_version = min_t(u32, sim_generations[i].version, max_version);
+	pr_info("playing a %s host: VMBus up to %u.%u\n", host,
+		HV_VMBUS_VERSION_MAJOR(sim_host_version),
+		HV_VMBUS_VERSION_MINOR(sim_host_version));
+	return 0;
+}
+
+/*
+ * The message connection ids this host has ports for. Every host knows id
+ * 1; id 4, and the id handed out in VERSION_RESPONSE, exist only on hosts
+ * that speak 5.0 (drivers/hv/connection.c: a host of 4.0 or older fails
+ * INITIATE_CONTACT on id 4 with HV_STATUS_INVALID_CONNECTION_ID).
+ */
+static bool sim_msg_conn_known(u32 conn_id)
+{
+	if (conn_id == HV_VMBUS_MESSAGE_CONNECTION_ID)
+		return true;
+	if (sim_host_version < HV_VMBUS_VERSION_WIN10_V5)
+		return false;
+	return conn_id == HV_VMBUS_MESSAGE_CONNECTION_ID_4 ||
+	       conn_id == SIM_MSG_CONN_ID;
+}
 
 struct sim_msg {
 	struct list_head node;
@@ -395,15 +457,33 @@ static void sim_handle_contact(struct sim_msg *m)
 	if (v < HV_VMBUS_VERSION_WIN10_V5 &&
 	    (!c->monitor_page1 || !c->monitor_page2))
 		sim_violation("INITIATE_CONTACT without monitor pages");
+	/*
+	 * Below 5.0 the field is the guest's interrupt page, which the host
+	 * reads when the guest signals (drivers/hv/connection.c passes
+	 * int_page there; vmbus_set_event() sets the relid's bit in its
+	 * second half).
+	 */
+	if (v < HV_VMBUS_VERSION_WIN10_V5 &&
+	    (!c->interrupt_page_or_sint ||
+	     !PAGE_ALIGNED(c->interrupt_page_or_sint) ||
+	     !pfn_valid(PHYS_PFN(c->interrupt_page_or_sint))))
+		sim_violation("INITIATE_CONTACT %#x: interrupt page %#llx is not a page of RAM",
+			      v, c->interrupt_page_or_sint);
 	if (v >= HV_VMBUS_VERSION_WIN10_V5 &&
 	    (c->interrupt_page_or_sint & 0xff) != HV_VMBUS_MESSAGE_SINT)
 		sim_violation("INITIATE_CONTACT names SINT %llu",
 			      c->interrupt_page_or_sint & 0xff);
 
-	if (sim_version_known(v) && v <= max_version && !sim.connected) {
+	if (sim_version_known(v) && v <= sim_host_version && !sim.connected) {
 		r.version_supported = 1;
 		sim.version = v;
 		sim.connected = true;
+		if (v < HV_VMBUS_VERSION_WIN10_V5 && c->interrupt_page_or_sint &&
+		    PAGE_ALIGNED(c->interrupt_page_or_sint) &&
+		    pfn_valid(PHYS_PFN(c->interrupt_page_or_sint)))
+			WRITE_ONCE(sim.send_int_bits,
+				   phys_to_virt(c->interrupt_page_or_sint) +
+				   PAGE_SIZE / 2);
 		if (v >= HV_VMBUS_VERSION_WIN10_V5)
 			r.msg_conn_id = SIM_MSG_CONN_ID;
 		sim_monitor_connect(c->monitor_page1, c->monitor_page2);
@@ -702,6 +782,7 @@ static void sim_reset(void)
 		kfree(g);
 	}
 	sim_monitor_disconnect();
+	WRITE_ONCE(sim.send_int_bits, NULL);
 	sim.connected = false;
 	sim.version = 0;
 }
@@ -788,6 +869,21 @@ int sim_post_from_guest(u32 conn_id, const void *msg, u32 len)
 
 	if (len < sizeof(struct hv_chmsg_header) || len > HV_MSG_PAYLOAD_MAX)
 		return -EINVAL;
+	/*
+	 * HvPostMessage to a port the host does not have fails at once, with
+	 * HV_STATUS_INVALID_CONNECTION_ID: the message is not delivered. A
+	 * guest probing an older host with INITIATE_CONTACT on id 4 expects
+	 * this; anything else on an unknown id is the guest's mistake.
+	 */
+	if (!sim_msg_conn_known(conn_id)) {
+		atomic64_inc(&sim.unknown_conn_posts);
+		if (((const struct hv_chmsg_header *)msg)->msgtype !=
+		    HV_CHMSG_INITIATE_CONTACT)
+			sim_violation("message %u posted on connection id %u, which this host does not have",
+				      ((const struct hv_chmsg_header *)msg)->msgtype,
+				      conn_id);
+		return -ENXIO;
+	}
 	/* Callers may be atomic (panic, reboot notifier). */
 	m = kzalloc(sizeof(*m), GFP_ATOMIC);
 	if (!m)
@@ -824,6 +920,19 @@ void sim_signal_from_guest(u32 conn_id)
 	spin_lock_irqsave(&sim.chan_lock, flags);
 	list_for_each_entry(ch, &sim.channels, node) {
 		if (ch->conn_id == conn_id) {
+			unsigned long *bits = READ_ONCE(sim.send_int_bits);
+
+			/*
+			 * Below 5.0 a channel without a dedicated interrupt
+			 * (none of ours has one) is signalled by its relid's
+			 * bit in the interrupt page as well; the host takes
+			 * the bit. Assumption, the documentation being
+			 * silent: the host still finds the channel by its
+			 * connection id, and counts the missing bit.
+			 */
+			if (bits && !sync_test_and_clear_bit(ch->relid, bits))
+				sim_violation("relid %u signalled without its bit in the interrupt page",
+					      ch->relid);
 			atomic64_inc(&ch->signals);
 			if (READ_ONCE(ch->open))
 				queue_work(sim.chan_wq, &ch->work);

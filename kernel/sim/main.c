@@ -13,7 +13,11 @@
  *                a Generation 2 VM: nic,scsi,keyboard,mouse,shutdown,
  *                timesync,heartbeat,kvp,vss,fcopy; "echo" adds the test
  *                device; an empty string offers nothing)
- *   max_version= the highest VMBus version accepted (default 5.3)
+ *   host=        the host generation: 2012r2 (VMBus 3.0), 2016 (4.0),
+ *                2019 (5.2), 2022 or azure (5.3; the default)
+ *   max_version= caps the VMBus version the host accepts below its
+ *                generation's; a host capped below 5.0 is an old host and
+ *                has no message connection id 4
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -115,6 +119,9 @@ static int __init hvg_sim_init(void)
 		pr_err("refusing to load on Hyper-V: the real host is present\n");
 		return -ENODEV;
 	}
+	ret = sim_host_init();
+	if (ret)
+		return ret;
 	sim_irq_init(&sim.msg_irq, sim_msg_irq);
 	sim_monitor_init();
 	sim.msg_wq = alloc_ordered_workqueue("hv_sim_msg", 0);

@@ -30,6 +30,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <hv/monitor.h>
+#include <asm/sync_bitops.h>
 #include "sim.h"
 
 static bool monitor = true;
@@ -87,6 +88,9 @@ static enum hrtimer_restart sim_monitor_scan(struct hrtimer *t)
 					      g, b);
 				continue;
 			}
+			/* The guest set the interrupt page bit as well. */
+			if (READ_ONCE(sim.send_int_bits))
+				sync_clear_bit(ch->relid, sim.send_int_bits);
 			atomic64_inc(&ch->monitor_signals);
 			if (READ_ONCE(ch->open))
 				queue_work(sim.chan_wq, &ch->work);

@@ -105,6 +105,13 @@ struct sim_host {
 	u32 next_relid;
 	bool connected;
 	u64 violations;		/* guest protocol errors seen */
+	/*
+	 * Below 5.0, the guest's interrupt page from INITIATE_CONTACT: its
+	 * second half holds a bit per relid that the guest sets before it
+	 * signals a channel.
+	 */
+	unsigned long *send_int_bits;
+	atomic64_t unknown_conn_posts;	/* posts failed: unknown connection id */
 
 	struct workqueue_struct *msg_wq;	/* ordered: the host's message loop */
 	struct workqueue_struct *chan_wq;	/* channel workers */
@@ -122,6 +129,7 @@ extern struct hvg_platform sim_platform;
 u64 sim_ref_counter(void);
 
 /* host.c */
+int sim_host_init(void);
 int sim_post_from_guest(u32 conn_id, const void *msg, u32 len);
 void sim_signal_from_guest(u32 conn_id);
 void sim_send_to_guest(const void *msg, u32 len);

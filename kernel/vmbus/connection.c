@@ -245,6 +245,14 @@ void hvg_signal_host(struct hvg_channel *ch)
 	u8 id = ch->offer.monitorid;
 
 	ch->events++;
+	/*
+	 * A channel without a dedicated interrupt also gets its bit in the
+	 * interrupt page's second half (vmbus_send_interrupt()); hosts older
+	 * than 5.0 look there.
+	 */
+	if (!(ch->offer.dedicated_interrupt & 1) && hvg_conn.int_page)
+		sync_set_bit(ch->relid,
+			     (unsigned long *)(hvg_conn.int_page + PAGE_SIZE / 2));
 	if (hvg_channel_monitored(ch) && !READ_ONCE(ch->low_latency) && mp) {
 		/* The group's pending and armed words: 8 aligned bytes. */
 		sync_set_bit(hv_monitor_bit(id),
@@ -253,6 +261,16 @@ void hvg_signal_host(struct hvg_channel *ch)
 	}
 	if (p)
 		p->signal_event(p, ch->conn_id);
+}
+
+static void hvg_free_conn_pages(void)
+{
+	free_page((unsigned long)hvg_conn.monitor_pages[0]);
+	free_page((unsigned long)hvg_conn.monitor_pages[1]);
+	free_page((unsigned long)hvg_conn.int_page);
+	hvg_conn.monitor_pages[0] = NULL;
+	hvg_conn.monitor_pages[1] = NULL;
+	hvg_conn.int_page = NULL;
 }
 
 static int hvg_try_version(u32 version)
@@ -272,8 +290,11 @@ static int hvg_try_version(u32 version)
 	msg.header.msgtype = HV_CHMSG_INITIATE_CONTACT;
 	msg.vmbus_version_requested = version;
 	msg.target_vcpu = p->vp_index(p, 0);
+	/* The SINT from 5.0 on, the interrupt page before. */
 	if (version >= HV_VMBUS_VERSION_WIN10_V5)
 		msg.interrupt_page_or_sint = HV_VMBUS_MESSAGE_SINT;
+	else
+		msg.interrupt_page_or_sint = virt_to_phys(hvg_conn.int_page);
 	msg.monitor_page1 = virt_to_phys(hvg_conn.monitor_pages[0]);
 	msg.monitor_page2 = virt_to_phys(hvg_conn.monitor_pages[1]);
 
@@ -282,6 +303,15 @@ static int hvg_try_version(u32 version)
 	ret = hvg_post_and_wait(&msg, sizeof(msg), w, HVG_RESPONSE_TIMEOUT);
 	if (ret) {
 		kfree(w);
+		/*
+		 * A host older than 5.0 has no connection id 4: the post
+		 * itself fails (HV_STATUS_INVALID_CONNECTION_ID). That says
+		 * "not this version", as vmbus_post_msg() treats it.
+		 */
+		if (ret == -ENXIO && version >= HV_VMBUS_VERSION_WIN10_V5) {
+			pr_debug("the host has no connection id 4: older than 5.0\n");
+			return -EPROTONOSUPPORT;
+		}
 		return ret;
 	}
 	resp = (void *)w->msg;
@@ -306,7 +336,9 @@ int hvg_connect(u32 max_version)
 	/* Zeroed: the host fills in only what it monitors. */
 	hvg_conn.monitor_pages[0] = (void *)get_zeroed_page(GFP_KERNEL);
 	hvg_conn.monitor_pages[1] = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!hvg_conn.monitor_pages[0] || !hvg_conn.monitor_pages[1]) {
+	hvg_conn.int_page = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!hvg_conn.monitor_pages[0] || !hvg_conn.monitor_pages[1] ||
+	    !hvg_conn.int_page) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -337,10 +369,7 @@ int hvg_connect(u32 max_version)
 
 fail:
 	hvg_conn.connected = false;
-	free_page((unsigned long)hvg_conn.monitor_pages[0]);
-	free_page((unsigned long)hvg_conn.monitor_pages[1]);
-	hvg_conn.monitor_pages[0] = NULL;
-	hvg_conn.monitor_pages[1] = NULL;
+	hvg_free_conn_pages();
 	return ret;
 }
 
@@ -367,10 +396,7 @@ void hvg_disconnect(void)
 		kfree(w);
 	}
 	hvg_conn.connected = false;
-	free_page((unsigned long)hvg_conn.monitor_pages[0]);
-	free_page((unsigned long)hvg_conn.monitor_pages[1]);
-	hvg_conn.monitor_pages[0] = NULL;
-	hvg_conn.monitor_pages[1] = NULL;
+	hvg_free_conn_pages();
 }
 
 /*

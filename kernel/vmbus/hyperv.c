@@ -70,6 +70,13 @@ static int hvg_hyperv_post(struct hvg_platform *p, u32 conn_id,
 			 */
 			udelay(5);
 			continue;
+		case HV_STATUS_INVALID_CONNECTION_ID:
+			/*
+			 * No such port on this host: a host older than 5.0
+			 * answers INITIATE_CONTACT on id 4 so, and the caller
+			 * tries the next version (vmbus_post_msg()).
+			 */
+			return -ENXIO;
 		default:
 			pr_err_ratelimited("HvPostMessage failed: %#llx\n", status);
 			return -EIO;

@@ -109,6 +109,12 @@ struct hvg_conn {
 
 	/* MNF (include/hv/monitor.h): [0] server, [1] client page */
 	struct hv_monitor_page *monitor_pages[2];
+	/*
+	 * The interrupt page, named to hosts older than 5.0 in
+	 * INITIATE_CONTACT: its second half has a bit per relid, set before
+	 * signalling a channel without a dedicated interrupt.
+	 */
+	void *int_page;
 };
 
 extern struct hvg_conn hvg_conn;

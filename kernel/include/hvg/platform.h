@@ -10,7 +10,10 @@
  *
  * Guest to host: post_message() is HvPostMessage (a channel message of at
  * most HV_MSG_PAYLOAD_MAX bytes to a connection id) and signal_event() is
- * HvSignalEvent (a channel's connection id).
+ * HvSignalEvent (a channel's connection id). post_message() returns 0,
+ * -ENXIO if the host has no such connection id
+ * (HV_STATUS_INVALID_CONNECTION_ID), -EAGAIN if its buffers stayed full,
+ * or another negative errno.
  * Host to guest: the platform calls hvg_vmbus_on_message() when a message
  * arrives on the VMBus SINT and hvg_vmbus_on_channel_event() for each
  * channel whose event flag it found set, both from interrupt context on

@@ -2,8 +2,10 @@
 # timeout: 500
 # Version negotiation capped at every version from 5.3 to 2.4, by the
 # guest's max_version and by the host's; channels work at each; the
-# connection id rules hold (the host counts a violation otherwise);
-# MODIFYCHANNEL retargets a channel where the protocol has it.
+# connection id rules hold (the host counts a violation otherwise; a host
+# below 5.0 refuses posts on connection id 4 as the hypercall does);
+# MODIFYCHANNEL retargets a channel where the protocol has it. Then each
+# host generation hv_sim plays (2012 R2 to Azure) with echo traffic.
 
 sim=/sys/kernel/debug/hv_sim
 versions="0x50003 0x50002 0x50001 0x50000 0x40001 0x40000 0x30000 0x20004"
@@ -71,7 +73,38 @@ for cap in $versions; do
 		test "$(cat $sim/version)" = "$((cap))"
 	hvg_check "host cap $major.$minor: no protocol violation" \
 		test "$(cat $sim/violations)" = 0
+	# A host below 5.0 has no connection id 4: the guest's 5.x probes
+	# fail as hypercalls and it goes on to older versions.
+	if [ $((cap)) -lt $((0x50000)) ]; then
+		hvg_check "host cap $major.$minor: the 5.x probes were refused as posts" \
+			test "$(cat $sim/unknown_conn_posts)" -ge 1
+	else
+		hvg_check "host cap $major.$minor: no post on an unknown connection id" \
+			test "$(cat $sim/unknown_conn_posts)" = 0
+	fi
 	hvg_rmmod hv_sim
 	hvg_rmmod hv_vmbus
 done
+
+# Each host generation: the version agreed, and a channel that works
+# (below 5.0 through the interrupt page: hv_sim counts a violation for a
+# zero page or a signal without its bit).
+for gen in 2012r2:0x30000 2016:0x40000 2019:0x50002 2022:0x50003 azure:0x50003; do
+	host=${gen%%:*} want=${gen#*:}
+	hvg_insmod hv_vmbus
+	hvg_insmod hv_echo_test
+	hvg_insmod hv_sim host=$host devices=echo,heartbeat
+	wait_echo
+	hvg_check "$host host: agreed on $want" test "$(cat $sim/version)" = "$((want))"
+	echo_roundtrips 300 "$host host"
+	hvg_check "$host host: no protocol violation" test "$(cat $sim/violations)" = 0
+	hvg_rmmod hv_sim
+	hvg_rmmod hv_echo_test
+	hvg_rmmod hv_vmbus
+done
+hvg_insmod hv_vmbus
+hvg_check "an unknown host generation is refused" \
+	sh -c "! insmod $HVG_MODDIR/hv_sim.ko host=2008 2>/dev/null"
+hvg_check "the refusal is explained" hvg_dmesg_has "unknown host generation '2008'"
+hvg_rmmod hv_vmbus
 hvg_pass
