@@ -141,6 +141,8 @@ fcopy_teardown() {
 	fcopy_stop
 	kill "$syslogd_pid" 2>/dev/null
 	wait "$syslogd_pid" 2>/dev/null
+	# Its socket is in the devtmpfs every scenario shares.
+	rm -f /dev/log
 	echo "--- syslog ---"
 	cat /tmp/syslog
 	echo "--- our daemon's log ---"

@@ -225,6 +225,8 @@ vss_teardown() {
 	vss_stop
 	kill "$syslogd_pid" 2>/dev/null
 	wait "$syslogd_pid" 2>/dev/null
+	# Its socket is in the devtmpfs every scenario shares.
+	rm -f /dev/log
 	echo "--- syslog ---"
 	cat /tmp/syslog
 	echo "--- our daemon's log ---"

@@ -3,7 +3,8 @@
 # A scenario passes only by calling hvg_pass; exiting, failing a command
 # or timing out without it is a failure.
 
-HVG_MODDIR=$HVG_BUILD/$(uname -r)/kernel
+read -r HVG_KVER </proc/sys/kernel/osrelease
+HVG_MODDIR=$HVG_BUILD/$HVG_KVER/kernel
 
 hvg_pass() {
 	echo success >/hvg-results/result

@@ -23,30 +23,35 @@
 set -u
 if [ "${1:-}" != --inner ]; then
 	name=$1 timeout=$2
+	# busybox: one static binary, cheaper to start over 9p than
+	# util-linux's mount and its libraries (half a second each time on
+	# the debug kernel).
+	bb=/bin/busybox
 	base=/.hvg-scenario
-	mount -t tmpfs -o mode=755 hvg-scenario "$base" || exit 1
-	mkdir -p "$base/upper" "$base/work" "$base/root"
 	r=$base/root
-	mount -t overlay -o lowerdir=/.hvg-lower,upperdir=$base/upper,workdir=$base/work \
+	read -r kver </proc/sys/kernel/osrelease
+	$bb mount -t tmpfs -o mode=755 hvg-scenario "$base" || exit 1
+	$bb mkdir -p "$base/upper" "$base/work" "$r"
+	$bb mount -t overlay -o lowerdir=/.hvg-lower,upperdir=$base/upper,workdir=$base/work \
 		overlay "$r" || exit 1
-	mount -t proc proc "$r/proc" || exit 1
+	$bb mount -t proc proc "$r/proc" || exit 1
 	for m in sys dev; do
-		mount --rbind "/$m" "$r/$m" || exit 1
+		$bb mount -o rbind "/$m" "$r/$m" || exit 1
 	done
-	mount -t tmpfs tmpfs "$r/dev/shm"
-	mkdir -p "$r/hvg-results"
-	mount --bind "/hvg-results/$name" "$r/hvg-results" || exit 1
+	$bb mount -t tmpfs tmpfs "$r/dev/shm"
+	$bb mkdir -p "$r/hvg-results"
+	$bb mount -o bind "/hvg-results/$name" "$r/hvg-results" || exit 1
 	# Fresh /run and /tmp, unless the tree under test lives there (a CI
 	# clone in /tmp, say): hiding it would hide the scenarios. The overlay
 	# is fresh either way.
 	for d in /run /tmp; do
 		case "$HVG_SRC/ $HVG_BUILD/" in
 		"$d"/* | *" $d"/*) ;;
-		*) mount -t tmpfs tmpfs "$r$d" ;;
+		*) $bb mount -t tmpfs tmpfs "$r$d" ;;
 		esac
 	done
-	if [ -n "${HVG_DEBUG_MODULES:-}" ] && [ ! -e "$r/lib/modules/$(uname -r)" ]; then
-		ln -s "$HVG_DEBUG_MODULES/lib/modules/$(uname -r)" "$r/lib/modules/$(uname -r)"
+	if [ -n "${HVG_DEBUG_MODULES:-}" ] && [ ! -e "$r/lib/modules/$kver" ]; then
+		$bb ln -s "$HVG_DEBUG_MODULES/lib/modules/$kver" "$r/lib/modules/$kver"
 	fi
 	exec chroot "$r" /bin/bash "$HVG_SRC/tests/vm/scenario-run.sh" --inner "$name" "$timeout"
 fi
@@ -56,44 +61,74 @@ export HVG_SCENARIO=$name
 file=$HVG_SRC/tests/vm/scenarios/$name.sh
 cd /tmp || exit 1
 
-# Kernel state a scenario must leave as it found it, one "kind: item" per
-# line. Processes count if they share this mount namespace (everything the
-# scenario started does) and are not this shell or the ones listing them.
-state() {
-	local ns lister=$BASHPID
-	ns=$(stat -L -c %i /proc/self/ns/mnt)
-	sed 's/ .*//; s/^/module: /' /proc/modules
-	ls /run/netns 2>/dev/null | sed 's/^/netns: /'
-	ls /sys/class/net | sed 's/^/interface: /'
-	for f in /sys/block/loop*/loop/backing_file; do
-		[ -r "$f" ] && echo "loop device: ${f#/sys/block/} -> $(cat "$f")"
+# Kernel state a scenario must leave as it found it, as keys of the
+# associative array named by $1 ("kind: item"). Shell builtins only: each
+# program started over the 9p root costs a tenth of a second under TCG,
+# more on the debug kernel. Processes count if they are alive in this PID
+# namespace (everything the scenario started is) and are not this shell.
+state_into() {
+	local -n into=$1
+	local m f p line rest
+	into=()
+	while read -r m _; do
+		into["module: $m"]=1
+	done </proc/modules
+	for f in /run/netns/* /sys/class/net/*; do
+		[ -e "$f" ] || continue
+		case "$f" in
+		/run/*) into["netns: ${f##*/}"]=1 ;;
+		*) into["interface: ${f##*/}"]=1 ;;
+		esac
 	done
-	(cd /dev && find . -path ./pts -prune -o -path ./shm -prune -o -print) |
-		sed 's|^\./|device node: /dev/|; /^\.$/d'
-	awk '{ print "mount: " $2 " (" $3 ")" }' /proc/self/mounts
-	ps -e -o pid=,ppid=,stat=,mntns=,args= | awk -v ns="$ns" -v me=$$ -v lister=$lister \
-		'$4 == ns && $1 != me && $1 != lister && $2 != lister && $3 !~ /^Z/ {
-			$2 = $3 = $4 = ""; print "process:" $0 }'
+	for f in /sys/block/loop*/loop/backing_file; do
+		[ -r "$f" ] && read -r line <"$f" &&
+			into["loop device: ${f#/sys/block/} -> $line"]=1
+	done
+	shopt -s globstar dotglob
+	for f in /dev/**; do
+		case "$f" in
+		/dev/pts | /dev/pts/* | /dev/shm | /dev/shm/*) ;;
+		*) [ -e "$f" ] || [ -L "$f" ] && into["device node: $f"]=1 ;;
+		esac
+	done
+	shopt -u globstar dotglob
+	while read -r _ m f _; do
+		into["mount: $m ($f)"]=1
+	done </proc/self/mounts
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = $$ ] && continue
+		read -r line 2>/dev/null </proc/$p/stat || continue
+		rest=${line##*) }
+		[ "${rest%% *}" = Z ] && continue
+		m=${line#*(}
+		into["process: $p ${m%)*}"]=1
+	done
 }
 
 loops=
-while IFS= read -r spec; do
-	for kv in $spec; do
+while IFS= read -r line; do
+	case "$line" in
+	'# loops:'*) ;;
+	*) continue ;;
+	esac
+	for kv in ${line#'# loops:'}; do
 		var=${kv%%=*} val=${kv#*=}
 		case "$val" in
 		*/*) ;;
 		*) echo "bad '# loops:' entry '$kv' (want NAME=GATE/LONG)"; exit 1 ;;
 		esac
 		[ "$HVG_TIER" = long ] && val=${val#*/} || val=${val%/*}
+		export "$var=$val"
 		loops="$loops $var=$val"
 	done
-done < <(sed -n 's/^# loops: *//p' "$file")
+done <"$file"
 [ -n "$loops" ] && echo "loop counts ($HVG_TIER tier):$loops"
-
-before=$(state)
+declare -A before after
+state_into before
 # The scenario runs in a shell of its own, under its timeout; it passes
 # only by calling hvg_pass. Loop counts are plain shell variables.
-timeout -k 10 "$timeout" env $loops /bin/bash -c '
+timeout -k 10 "$timeout" /bin/bash -c '
 	. "$HVG_SRC/tests/vm/lib.sh"
 	. "$1"' scenario "$file"
 status=$?
@@ -101,14 +136,40 @@ echo "$status" >/hvg-results/exit-status
 [ "$status" = 124 ] || [ "$status" = 137 ] &&
 	echo "fail: timed out after ${timeout}s in the guest" >/hvg-results/result
 
+# Modules the kernel loaded on demand for the scenario (ext4 for a mkfs,
+# veth for an interface pair) are unloaded here, dependents first, so the
+# next scenario finds the same kernel; ours (from $HVG_MODDIR) the
+# scenario must unload itself, or the check below fails it.
+if [ "$(cat /hvg-results/result 2>/dev/null)" = success ]; then
+	ours=$HVG_BUILD/$(uname -r)/kernel
+	for pass in 1 2 3 4 5 6; do
+		unload=
+		while read -r m _ refs _; do
+			[ -n "${before["module: $m"]:-}" ] && continue
+			[ -e "$ours/$m.ko" ] && continue
+			[ "$refs" = 0 ] && unload="$unload $m"
+		done </proc/modules
+		[ -n "$unload" ] || break
+		echo "unloading what the kernel loaded on demand:$unload"
+		# shellcheck disable=SC2086
+		rmmod $unload 2>&1
+	done
+fi
+
 # Whatever the result, report what was left behind; it fails a scenario
 # that passed.
-after=$(state)
-echo "$before" | sort >/tmp/.hvg-state-before
-echo "$after" | sort >/tmp/.hvg-state-after
-left=$(diff /tmp/.hvg-state-before /tmp/.hvg-state-after | grep '^[<>]')
-rm -f /tmp/.hvg-state-before /tmp/.hvg-state-after
+state_into after
+left=
+for k in "${!before[@]}"; do
+	[ -n "${after["$k"]:-}" ] || left="$left< $k
+"
+done
+for k in "${!after[@]}"; do
+	[ -n "${before["$k"]:-}" ] || left="$left> $k
+"
+done
 if [ -n "$left" ]; then
+	left=$(printf '%s' "$left" | sort)
 	echo "--- state the scenario did not leave as it found it (before: <, after: >):"
 	echo "$left" | head -40
 	if [ "$(cat /hvg-results/result 2>/dev/null)" = success ]; then
