@@ -19,4 +19,12 @@
 #define HV_MSR_SINT0		HV_REGISTER_SINT0
 #endif
 
+/*
+ * Hyper-V TLFS: partition privilege bit 1 (AccessPartitionReferenceCounter)
+ * says the reference counter MSR is there; hyperv-tlfs.h names it so.
+ */
+#ifndef HV_MSR_TIME_REF_COUNT_AVAILABLE
+#define HV_MSR_TIME_REF_COUNT_AVAILABLE	BIT(1)
+#endif
+
 #endif /* HVG_COMPAT_MSHYPERV_H */

@@ -3,6 +3,8 @@
  * hv_sim's control panel, /sys/kernel/debug/hv_sim/:
  *   offer        write a device type name ("echo", "nic", ...): offer one
  *   rescind      write a relid: rescind that channel
+ *   offer_duplicate  write a relid: offer its device again on a new relid
+ *                (a host bug the guest must refuse)
  *   violations   guest protocol errors seen (tests expect 0)
  *   version      the protocol version agreed (major << 16 | minor)
  *   messages_in, messages_out   channel messages each way
@@ -67,6 +69,25 @@ static const struct file_operations sim_rescind_fops = {
 	.write = sim_rescind_write,
 };
 
+static ssize_t sim_offer_duplicate_write(struct file *f,
+					 const char __user *ubuf, size_t len,
+					 loff_t *ppos)
+{
+	u32 relid;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, len, 0, &relid);
+	if (ret)
+		return ret;
+	ret = sim_offer_duplicate(relid);
+	return ret < 0 ? ret : len;
+}
+
+static const struct file_operations sim_offer_duplicate_fops = {
+	.owner = THIS_MODULE,
+	.write = sim_offer_duplicate_write,
+};
+
 static int sim_type_show(struct seq_file *s, void *unused)
 {
 	struct sim_channel *ch = s->private;
@@ -117,6 +138,8 @@ void sim_debugfs_init(void)
 	sim.debugfs = debugfs_create_dir("hv_sim", NULL);
 	sim_chan_dir = debugfs_create_dir("channels", sim.debugfs);
 	debugfs_create_file("offer", 0200, sim.debugfs, NULL, &sim_offer_fops);
+	debugfs_create_file("offer_duplicate", 0200, sim.debugfs, NULL,
+			    &sim_offer_duplicate_fops);
 	debugfs_create_file("rescind", 0200, sim.debugfs, NULL,
 			    &sim_rescind_fops);
 	debugfs_create_u64("violations", 0444, sim.debugfs, &sim.violations);

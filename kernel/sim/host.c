@@ -312,6 +312,39 @@ static void sim_send_offer(struct sim_channel *ch)
 	sim_send_to_guest(&o, sizeof(o));
 }
 
+/*
+ * A misbehaving host: offer @relid's device again, as a primary on a new
+ * relid. The guest must refuse it; the host keeps no state for it.
+ */
+int sim_offer_duplicate(u32 relid)
+{
+	struct hv_chmsg_offer o = {};
+	struct sim_channel *ch;
+	u32 dup;
+	int ret = 0;
+
+	mutex_lock(&sim.lock);
+	ch = sim_find_relid(relid);
+	if (!ch || !sim.connected) {
+		ret = -ENOENT;
+		goto out;
+	}
+	dup = sim.next_relid;
+	do {
+		dup = dup % (HV_MAX_RELIDS - 1) + 1;
+	} while (sim_find_relid(dup));
+	o.header.msgtype = HV_CHMSG_OFFERCHANNEL;
+	o.offer.if_type = ch->type->class_id;
+	o.offer.if_instance = ch->instance;
+	o.child_relid = dup;
+	o.connection_id = SIM_CHANNEL_CONN_BASE + dup;
+	sim_send_to_guest(&o, sizeof(o));
+	ret = dup;
+out:
+	mutex_unlock(&sim.lock);
+	return ret;
+}
+
 int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	      const guid_t *instance)
 {
@@ -417,6 +450,20 @@ out:
 	return ret;
 }
 
+/* Forget every GPADL of @relid, as the host does on rescind. */
+static void sim_drop_gpadls(u32 relid)
+{
+	struct sim_gpadl *g, *gt;
+
+	list_for_each_entry_safe(g, gt, &sim.gpadls, node) {
+		if (g->relid != relid)
+			continue;
+		list_del(&g->node);
+		kfree(g->pfns);
+		kfree(g);
+	}
+}
+
 static void sim_rescind_locked(struct sim_channel *ch)
 {
 	struct hv_chmsg_rescind msg = {
@@ -432,6 +479,16 @@ static void sim_rescind_locked(struct sim_channel *ch)
 	sim_monitor_closed(ch);
 	cancel_work_sync(&ch->work);
 	sim_irq_sync(&ch->irq);
+	/*
+	 * The host tears the channel's GPADLs down itself: the guest must not
+	 * send GPADL_TEARDOWN for them any more (vmbus_teardown_gpadl()
+	 * skips it once the channel is rescinded).
+	 */
+	hvg_ring_unmap(&ch->out);
+	hvg_ring_unmap(&ch->in);
+	ch->stalled_len = 0;
+	ch->gpadl = NULL;
+	sim_drop_gpadls(ch->relid);
 	if (sim.connected)
 		sim_send_to_guest(&msg, sizeof(msg));
 	else
@@ -707,6 +764,11 @@ static void sim_handle_teardown(struct sim_msg *m)
 	struct sim_gpadl *g = sim_find_gpadl(t->gpadl);
 	struct sim_channel *ch = sim_find_relid(t->child_relid);
 
+	if (ch && ch->rescinded) {
+		sim_violation("GPADL_TEARDOWN of GPADL %u after rescind of relid %u",
+			      t->gpadl, t->child_relid);
+		return;
+	}
 	if (!g || g->relid != t->child_relid) {
 		sim_violation("GPADL_TEARDOWN of unknown GPADL %u (relid %u)",
 			      t->gpadl, t->child_relid);
@@ -750,6 +812,12 @@ static void sim_handle_modify(struct sim_msg *m)
 
 	if (sim.version < HV_VMBUS_VERSION_WIN10_V4_1)
 		sim_violation("MODIFYCHANNEL under protocol %#x", sim.version);
+	/* Hyper-V ignores MODIFYCHANNEL for a channel that is not open. */
+	if (ch && !ch->open) {
+		sim_violation("MODIFYCHANNEL for relid %u, which is not open",
+			      mc->child_relid);
+		return;
+	}
 	if (!ch || mc->target_vp >= nr_cpu_ids || !cpu_online(mc->target_vp)) {
 		sim_violation("MODIFYCHANNEL relid %u to VP %u", mc->child_relid,
 			      mc->target_vp);
@@ -875,13 +943,12 @@ int sim_post_from_guest(u32 conn_id, const void *msg, u32 len)
 	 * guest probing an older host with INITIATE_CONTACT on id 4 expects
 	 * this; anything else on an unknown id is the guest's mistake.
 	 */
+	type = ((const struct hv_chmsg_header *)msg)->msgtype;
 	if (!sim_msg_conn_known(conn_id)) {
 		atomic64_inc(&sim.unknown_conn_posts);
-		if (((const struct hv_chmsg_header *)msg)->msgtype !=
-		    HV_CHMSG_INITIATE_CONTACT)
-			sim_violation("message %u posted on connection id %u, which this host does not have",
-				      ((const struct hv_chmsg_header *)msg)->msgtype,
-				      conn_id);
+		if (type != HV_CHMSG_INITIATE_CONTACT)
+			sim_violation("message %u posted on unknown connection id %u",
+				      type, conn_id);
 		return -ENXIO;
 	}
 	/* Callers may be atomic (panic, reboot notifier). */
@@ -931,7 +998,7 @@ void sim_signal_from_guest(u32 conn_id)
 			 * connection id, and counts the missing bit.
 			 */
 			if (bits && !sync_test_and_clear_bit(ch->relid, bits))
-				sim_violation("relid %u signalled without its bit in the interrupt page",
+				sim_violation("relid %u signalled, no interrupt page bit",
 					      ch->relid);
 			atomic64_inc(&ch->signals);
 			if (READ_ONCE(ch->open))

@@ -139,6 +139,7 @@ int sim_ring_drain(struct sim_channel *ch,
 int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	      const guid_t *instance);
 int sim_rescind(u32 relid);
+int sim_offer_duplicate(u32 relid);
 void sim_host_stop(void);
 void sim_violation(const char *fmt, ...) __printf(1, 2);
 void sim_msg_irq(struct sim_irq *si);

@@ -129,6 +129,26 @@ void hvg_handle_offer(const struct hv_chmsg_offer *offer)
 				   offer->child_relid);
 		goto out;
 	}
+	/*
+	 * A device is offered once: a primary offer for a type and instance
+	 * we have (and the host has not rescinded) is refused, as
+	 * vmbus_process_offer() refuses it.
+	 */
+	if (!offer->offer.sub_channel_index) {
+		list_for_each_entry(iter, &hvg_conn.channels, node) {
+			if (!iter->primary && !iter->rescinded &&
+			    guid_equal(&iter->offer.offer.if_type,
+				       &offer->offer.if_type) &&
+			    guid_equal(&iter->offer.offer.if_instance,
+				       &offer->offer.if_instance)) {
+				pr_err_ratelimited("refused relid %u: a second offer of device %pUl (relid %u)\n",
+						   offer->child_relid,
+						   &offer->offer.if_instance,
+						   iter->relid);
+				goto out;
+			}
+		}
+	}
 	if (offer->offer.sub_channel_index) {
 		list_for_each_entry(iter, &hvg_conn.channels, node) {
 			if (!iter->primary &&
@@ -610,20 +630,13 @@ void hvg_channel_close(struct hvg_channel *ch)
 	ch->callback = NULL;
 	tasklet_kill(&ch->tasklet);
 	/*
-	 * Close and tear the GPADL down even after a rescind, as upstream's
-	 * vmbus_close_internal() does, so the host can drop its mappings;
-	 * but a rescinded channel gets no answers, so do not wait for one.
+	 * Close even after a rescind, as upstream's vmbus_close_internal()
+	 * does. But a rescinded channel's GPADLs are gone on the host's side
+	 * already: no GPADL_TEARDOWN for them (vmbus_teardown_gpadl() skips
+	 * it), and no answer to wait for.
 	 */
 	hvg_post(&msg, sizeof(msg));
-	if (READ_ONCE(ch->rescinded)) {
-		struct hv_chmsg_gpadl_teardown td = {
-			.header.msgtype = HV_CHMSG_GPADL_TEARDOWN,
-			.child_relid = ch->relid,
-			.gpadl = ch->gpadl,
-		};
-
-		hvg_post(&td, sizeof(td));
-	} else if (hvg_gpadl_teardown(ch, ch->gpadl)) {
+	if (!READ_ONCE(ch->rescinded) && hvg_gpadl_teardown(ch, ch->gpadl)) {
 		pr_warn("relid %u: GPADL %u teardown unanswered\n",
 			ch->relid, ch->gpadl);
 	}
@@ -912,6 +925,15 @@ int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu)
 	mutex_lock(&ch->lock);
 	if (READ_ONCE(ch->rescinded)) {
 		ret = -ENODEV;
+		goto out;
+	}
+	/*
+	 * Hyper-V ignores MODIFYCHANNEL for a channel that is not open (a
+	 * 5.3 host would never answer): refuse it here, as upstream's
+	 * target_cpu_store() does.
+	 */
+	if (ch->state != HVG_CH_OPEN) {
+		ret = -EIO;
 		goto out;
 	}
 	if (cpu == ch->target_cpu)

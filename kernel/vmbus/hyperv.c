@@ -28,6 +28,7 @@
 #include <linux/io.h>
 #include <linux/percpu.h>
 #include <asm/msr.h>
+#include <asm/sync_bitops.h>
 #include <hv/hypercall.h>
 #include "compat-mshyperv.h"
 #include "vmbus.h"
@@ -123,11 +124,15 @@ static void hvg_hyperv_isr(void)
 
 	if (!s->msg_page)
 		return;
-	/* Events: one bit per relid in SINT 2's flags (relid 0 unused). */
+	/*
+	 * Events: one bit per relid in SINT 2's flags, shared with the host.
+	 * Relid 0 is no channel, but its bit is cleared like the others
+	 * (vmbus_chan_sched()), or it would stay set for ever.
+	 */
 	ev = (union hv_synic_event_flags *)s->event_page + HV_VMBUS_MESSAGE_SINT;
 	bits = (unsigned long *)ev->flags;
 	for_each_set_bit(relid, bits, HV_MAX_RELIDS)
-		if (relid && test_and_clear_bit(relid, bits))
+		if (sync_test_and_clear_bit(relid, bits) && relid)
 			hvg_vmbus_on_channel_event(relid);
 
 	/* A message: copy it out (hv_vmbus does), then free the slot. */
@@ -135,8 +140,13 @@ static void hvg_hyperv_isr(void)
 	type = READ_ONCE(msg->header.message_type);
 	if (type == HVMSG_NONE)
 		return;
-	len = min_t(u32, msg->header.payload_size, HV_MSG_PAYLOAD_MAX);
-	hvg_vmbus_on_message(msg->u.payload, len);
+	/* A payload that cannot fit the slot is dropped, not truncated. */
+	len = READ_ONCE(msg->header.payload_size);
+	if (len > HV_MSG_PAYLOAD_MAX)
+		pr_err_ratelimited("dropped a host message with payload_size %u\n",
+				   len);
+	else
+		hvg_vmbus_on_message(msg->u.payload, len);
 	vmbus_signal_eom(msg, type);
 }
 
@@ -231,6 +241,9 @@ int hvg_hyperv_init(void)
 		pr_err("isolated (confidential) VMs are not supported yet\n");
 		return -EOPNOTSUPP;
 	}
+	/* The reference counter MSR exists only where the host says so. */
+	if (!(ms_hyperv.features & HV_MSR_TIME_REF_COUNT_AVAILABLE))
+		hvg_hyperv_platform.ref_counter = NULL;
 	hv_setup_vmbus_handler(hvg_hyperv_isr);
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "hvg/synic:online",
 				hvg_synic_online, hvg_synic_offline);

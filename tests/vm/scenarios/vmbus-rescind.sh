@@ -2,7 +2,9 @@
 # timeout: 600
 # loops: cycles=20/100
 # Offer/rescind cycles of a bound, open device; a rescind in the
-# middle of echo traffic; relids are released back to the host each time.
+# middle of echo traffic; relids are released back to the host each time
+# (and no GPADL_TEARDOWN follows a rescind: hv_sim counts it). A duplicate
+# primary offer is refused; a closed channel cannot be retargeted.
 
 sim=/sys/kernel/debug/hv_sim
 echo_class='{9a8b67c3-1d5f-4e2a-b0c7-6f3e2d1c0b9a}'
@@ -93,6 +95,24 @@ wait_bound "after mid-I/O rescind"
 run=/sys/kernel/debug/hv_echo_test/$(basename "$echo_dev")
 echo "500 0 16" >"$run/run" || hvg_fail "echo after rescinds: $(cat "$run/result")"
 hvg_check "echo works after all that" grep -q '^ok sent=500 received=500 errors=0' "$run/result"
+
+# A host that offers a device twice: the guest refuses the second offer.
+hb=$(dirname "$(grep -l '{57164f39-9115-4e78-ab55-382f3bd5422d}' /sys/bus/vmbus/devices/*/class_id | head -1)")
+ndev=$(ls /sys/bus/vmbus/devices | wc -l)
+dup=$(cat "$hb/id")
+echo "$dup" >$sim/offer_duplicate || hvg_fail "offer_duplicate $dup"
+hvg_check "the duplicate offer of relid $dup is refused" \
+	hvg_wait_for 10 hvg_dmesg_has "refused relid [0-9]+: a second offer of device .* \\(relid $dup\\)"
+hvg_check "no device was added for it" test "$(ls /sys/bus/vmbus/devices | wc -l)" = "$ndev"
+
+# MODIFYCHANNEL for a channel that is not open (the heartbeat has no
+# driver here): Hyper-V would ignore it, so the guest must not send it.
+start=$(date +%s)
+if echo 1 >"$hb/channels/$dup/cpu" 2>/dev/null; then
+	hvg_fail "retargeting a closed channel was accepted"
+fi
+hvg_check "refused at once, not after a timeout" test $(($(date +%s) - start)) -lt 5
+hvg_check "no protocol violation at the end" test "$(cat $sim/violations)" = 0
 
 hvg_rmmod hv_sim
 hvg_rmmod hv_echo_test
