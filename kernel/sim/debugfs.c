@@ -51,41 +51,34 @@ static const struct file_operations sim_offer_fops = {
 	.write = sim_offer_write,
 };
 
-static ssize_t sim_rescind_write(struct file *f, const char __user *ubuf,
-				 size_t len, loff_t *ppos)
-{
-	u32 relid;
-	int ret;
-
-	ret = kstrtou32_from_user(ubuf, len, 0, &relid);
-	if (ret)
-		return ret;
-	ret = sim_rescind(relid);
-	return ret ? ret : len;
-}
-
-static const struct file_operations sim_rescind_fops = {
-	.owner = THIS_MODULE,
-	.write = sim_rescind_write,
+/* A control file that takes a relid: rescind, offer_duplicate. */
+struct sim_relid_cmd {
+	int (*fn)(u32 relid);
 };
 
-static ssize_t sim_offer_duplicate_write(struct file *f,
-					 const char __user *ubuf, size_t len,
-					 loff_t *ppos)
+static const struct sim_relid_cmd sim_rescind_cmd = { sim_rescind };
+static const struct sim_relid_cmd sim_offer_duplicate_cmd = {
+	sim_offer_duplicate
+};
+
+static ssize_t sim_relid_cmd_write(struct file *f, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
 {
+	const struct sim_relid_cmd *cmd = f->private_data;
 	u32 relid;
 	int ret;
 
 	ret = kstrtou32_from_user(ubuf, len, 0, &relid);
 	if (ret)
 		return ret;
-	ret = sim_offer_duplicate(relid);
+	ret = cmd->fn(relid);
 	return ret < 0 ? ret : len;
 }
 
-static const struct file_operations sim_offer_duplicate_fops = {
+static const struct file_operations sim_relid_cmd_fops = {
 	.owner = THIS_MODULE,
-	.write = sim_offer_duplicate_write,
+	.open = simple_open,
+	.write = sim_relid_cmd_write,
 };
 
 static int sim_type_show(struct seq_file *s, void *unused)
@@ -138,10 +131,10 @@ void sim_debugfs_init(void)
 	sim.debugfs = debugfs_create_dir("hv_sim", NULL);
 	sim_chan_dir = debugfs_create_dir("channels", sim.debugfs);
 	debugfs_create_file("offer", 0200, sim.debugfs, NULL, &sim_offer_fops);
-	debugfs_create_file("offer_duplicate", 0200, sim.debugfs, NULL,
-			    &sim_offer_duplicate_fops);
-	debugfs_create_file("rescind", 0200, sim.debugfs, NULL,
-			    &sim_rescind_fops);
+	debugfs_create_file("offer_duplicate", 0200, sim.debugfs,
+			    (void *)&sim_offer_duplicate_cmd, &sim_relid_cmd_fops);
+	debugfs_create_file("rescind", 0200, sim.debugfs,
+			    (void *)&sim_rescind_cmd, &sim_relid_cmd_fops);
 	debugfs_create_u64("violations", 0444, sim.debugfs, &sim.violations);
 	debugfs_create_u32("version", 0444, sim.debugfs, &sim.version);
 	debugfs_create_file("messages_in", 0444, sim.debugfs, &sim.msgs_in,

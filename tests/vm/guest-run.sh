@@ -38,16 +38,10 @@ if [ -n "${HVG_DEBUG_MODULES:-}" ] && [ ! -e "/lib/modules/$(uname -r)" ]; then
 fi
 
 # The kernel runs /sbin/poweroff and /sbin/reboot (orderly_poweroff(),
-# orderly_reboot()) in this root, not in a scenario's. In the test VM they
-# are systemctl and systemd is not running: stand in for the init system
-# with busybox (immediate) and note in the kernel log that the kernel
-# called them.
-for c in poweroff reboot; do
-	rm -f /sbin/$c
-	printf '#!/bin/sh\necho "hvg: /sbin/%s run by the kernel" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
-		$c $c >/sbin/$c
-	chmod 755 /sbin/$c
-done
+# orderly_reboot()) in this root, not in a scenario's.
+# shellcheck source=tests/vm/lib.sh
+. "$HVG_SRC/tests/vm/lib.sh"
+hvg_stand_in_power_commands "the kernel"
 
 splat_re=$(cat "$HVG_SRC/tests/vm/splat-regex")
 kmemleak=/sys/kernel/debug/kmemleak

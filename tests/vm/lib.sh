@@ -57,17 +57,18 @@ hvg_panic() {
 	hvg_fail "still running after sysrq c"
 }
 
-# /sbin/poweroff and /sbin/reboot are systemctl, and systemd is not running
-# in the test VM: stand in for the init system with busybox (immediate) in
-# this scenario's root, for what the scenario runs, and note in the kernel
-# log who called them. (The kernel's orderly_poweroff()/orderly_reboot()
-# run them in guest-run.sh's root, which has the same stand-ins.)
+# hvg_stand_in_power_commands [WHO]: /sbin/poweroff and /sbin/reboot are
+# systemctl, and systemd is not running in the test VM: stand in for the
+# init system with busybox (immediate) in this root, and note in the kernel
+# log that WHO (default: the scenario) ran them. guest-run.sh does the same
+# in its root for the kernel's orderly_poweroff()/orderly_reboot(), which
+# run there.
 hvg_stand_in_power_commands() {
-	local c
+	local c who=${1:-the scenario}
 	for c in poweroff reboot; do
 		rm -f /sbin/$c
-		printf '#!/bin/sh\necho "hvg: /sbin/%s run by the scenario" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
-			$c $c >/sbin/$c
+		printf '#!/bin/sh\necho "hvg: /sbin/%s run by %s" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
+			$c "$who" $c >/sbin/$c
 		chmod 755 /sbin/$c
 	done
 }
