@@ -9,6 +9,7 @@
  *   version      the protocol version agreed (major << 16 | minor)
  *   messages_in, messages_out   channel messages each way
  *   monitor_scans  monitor page scans so far (monitor.c)
+ *   unload_delay_ms  answer UNLOAD this many ms late (0: at once)
  *   unknown_conn_posts  posts refused with HV_STATUS_INVALID_CONNECTION_ID
  *                (a guest probing an old host for 5.x makes one)
  *   channels/<relid>/  type, signals (guest to host by hypercall),
@@ -145,6 +146,8 @@ void sim_debugfs_init(void)
 			    &sim.monitor_scans, &sim_atomic_fops);
 	debugfs_create_file("unknown_conn_posts", 0444, sim.debugfs,
 			    &sim.unknown_conn_posts, &sim_atomic_fops);
+	debugfs_create_u32("unload_delay_ms", 0644, sim.debugfs,
+			   &sim.unload_delay_ms);
 }
 
 void sim_debugfs_exit(void)

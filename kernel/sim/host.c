@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/io.h>
+#include <linux/delay.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <hv/version.h>
@@ -858,7 +859,20 @@ static void sim_reset(void)
 static void sim_handle_unload(void)
 {
 	struct hv_chmsg_header r = { .msgtype = HV_CHMSG_UNLOAD_RESPONSE };
+	u32 delay = READ_ONCE(sim.unload_delay_ms);
+	unsigned long *bits = READ_ONCE(sim.send_int_bits);
 
+	/*
+	 * A slow host: its message loop is busy this long before it answers
+	 * (Azure has been seen to take ~50 s). Until the answer the pages
+	 * are the host's to write: the guest must not have freed them.
+	 */
+	if (delay) {
+		msleep(delay);
+		if (!sim_monitor_pages_held() ||
+		    (bits && !page_count(virt_to_page(bits))))
+			sim_violation("guest freed a shared page before UNLOAD_RESPONSE");
+	}
 	sim_reset();
 	sim_send_to_guest(&r, sizeof(r));
 }

@@ -130,6 +130,19 @@ void sim_monitor_connect(u64 page1, u64 page2)
 	WRITE_ONCE(sim_mon.page[1], p2);
 }
 
+/*
+ * The guest's monitor pages are still its own: allocated, not handed back
+ * to the page allocator (a free page has no references).
+ */
+bool sim_monitor_pages_held(void)
+{
+	struct hv_monitor_page *p1 = READ_ONCE(sim_mon.page[0]);
+	struct hv_monitor_page *p2 = READ_ONCE(sim_mon.page[1]);
+
+	return (!p1 || page_count(virt_to_page(p1))) &&
+	       (!p2 || page_count(virt_to_page(p2)));
+}
+
 /* UNLOAD or host stop: the guest frees its pages after our answer. */
 void sim_monitor_disconnect(void)
 {

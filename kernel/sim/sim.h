@@ -112,6 +112,7 @@ struct sim_host {
 	 */
 	unsigned long *send_int_bits;
 	atomic64_t unknown_conn_posts;	/* posts failed: unknown connection id */
+	u32 unload_delay_ms;	/* answer UNLOAD this late (debugfs) */
 
 	struct workqueue_struct *msg_wq;	/* ordered: the host's message loop */
 	struct workqueue_struct *chan_wq;	/* channel workers */
@@ -147,6 +148,7 @@ void sim_msg_irq(struct sim_irq *si);
 /* monitor.c: monitored notification (MNF) */
 void sim_monitor_init(void);
 void sim_monitor_connect(u64 page1, u64 page2);
+bool sim_monitor_pages_held(void);
 void sim_monitor_disconnect(void);
 void sim_monitor_alloc(struct sim_channel *ch);
 void sim_monitor_free(struct sim_channel *ch);

@@ -379,11 +379,26 @@ u32 hvg_vmbus_version(void)
 }
 EXPORT_SYMBOL_GPL(hvg_vmbus_version);
 
-/* Tell the host we are going away and wait until it has let go. */
+/*
+ * How long to wait for UNLOAD_RESPONSE. Upstream waits without limit on an
+ * orderly unload and 100 s on a crash; Azure has been seen to take ~50 s.
+ */
+static unsigned int unload_timeout = 100;
+module_param(unload_timeout, uint, 0644);
+MODULE_PARM_DESC(unload_timeout,
+		 "Seconds to wait for the host to answer UNLOAD (default 100)");
+
+/*
+ * Tell the host we are going away and wait until it has let go. Until it
+ * answers, it may still write the monitor and interrupt pages: if it does
+ * not answer in time, they are leaked rather than handed back to the
+ * allocator.
+ */
 void hvg_disconnect(void)
 {
 	struct hv_chmsg_header msg = { .msgtype = HV_CHMSG_UNLOAD };
 	struct hvg_waiter *w;
+	int ret = -ENOMEM;
 
 	if (!hvg_conn.connected)
 		return;
@@ -391,11 +406,19 @@ void hvg_disconnect(void)
 	if (w) {
 		hvg_waiter_init(w, HV_CHMSG_UNLOAD_RESPONSE, 0, U32_MAX);
 		w->any_key = true;
-		if (hvg_post_and_wait(&msg, sizeof(msg), w, HVG_RESPONSE_TIMEOUT))
-			pr_warn("the host did not answer UNLOAD\n");
+		ret = hvg_post_and_wait(&msg, sizeof(msg), w,
+					READ_ONCE(unload_timeout) * HZ);
 		kfree(w);
 	}
 	hvg_conn.connected = false;
+	if (ret) {
+		pr_warn("the host did not answer UNLOAD (%d): leaking the monitor and interrupt pages it may still write\n",
+			ret);
+		hvg_conn.monitor_pages[0] = NULL;
+		hvg_conn.monitor_pages[1] = NULL;
+		hvg_conn.int_page = NULL;
+		return;
+	}
 	hvg_free_conn_pages();
 }
 
