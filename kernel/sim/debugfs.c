@@ -10,6 +10,7 @@
  *   messages_in, messages_out   channel messages each way
  *   monitor_scans  monitor page scans so far (monitor.c)
  *   unload_delay_ms  answer UNLOAD this many ms late (0: at once)
+ *   teardown_delay_ms  answer GPADL_TEARDOWN this many ms late
  *   unknown_conn_posts  posts refused with HV_STATUS_INVALID_CONNECTION_ID
  *                (a guest probing an old host for 5.x makes one)
  *   channels/<relid>/  type, signals (guest to host by hypercall),
@@ -148,6 +149,8 @@ void sim_debugfs_init(void)
 			    &sim.unknown_conn_posts, &sim_atomic_fops);
 	debugfs_create_u32("unload_delay_ms", 0644, sim.debugfs,
 			   &sim.unload_delay_ms);
+	debugfs_create_u32("teardown_delay_ms", 0644, sim.debugfs,
+			   &sim.teardown_delay_ms);
 }
 
 void sim_debugfs_exit(void)

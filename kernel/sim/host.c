@@ -781,6 +781,18 @@ static void sim_handle_teardown(struct sim_msg *m)
 		if (ch)
 			sim_close_rings(ch);
 	}
+	/*
+	 * A slow host: the answer comes this late, and until it does the
+	 * GPADL's pages are the host's. The first page of each block the
+	 * guest allocates carries its reference: it must not be free.
+	 */
+	if (READ_ONCE(sim.teardown_delay_ms)) {
+		msleep(READ_ONCE(sim.teardown_delay_ms));
+		if (g->npfns && pfn_valid(g->pfns[0]) &&
+		    !page_count(pfn_to_page(g->pfns[0])))
+			sim_violation("guest freed GPADL %u before GPADL_TORNDOWN",
+				      t->gpadl);
+	}
 	list_del(&g->node);
 	kfree(g->pfns);
 	kfree(g);

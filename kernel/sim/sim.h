@@ -113,6 +113,7 @@ struct sim_host {
 	unsigned long *send_int_bits;
 	atomic64_t unknown_conn_posts;	/* posts failed: unknown connection id */
 	u32 unload_delay_ms;	/* answer UNLOAD this late (debugfs) */
+	u32 teardown_delay_ms;	/* answer GPADL_TEARDOWN this late (debugfs) */
 
 	struct workqueue_struct *msg_wq;	/* ordered: the host's message loop */
 	struct workqueue_struct *chan_wq;	/* channel workers */

@@ -513,6 +513,21 @@ static void hvg_rings_free(struct hvg_channel *ch)
 	ch->ring_pages = NULL;
 }
 
+/*
+ * The host did not confirm that it let go of the rings' GPADL: it may
+ * still read and write those pages, so they never go back to the
+ * allocator (upstream's rule: leak rather than free under the host).
+ */
+static void hvg_rings_leak(struct hvg_channel *ch)
+{
+	hvg_ring_unmap(&ch->out);
+	hvg_ring_unmap(&ch->in);
+	if (ch->ring_pages)
+		pr_warn("relid %u: leaking %lu KiB of ring memory the host did not release\n",
+			ch->relid, (PAGE_SIZE << ch->ring_order) >> 10);
+	ch->ring_pages = NULL;
+}
+
 int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 		     u32 recv_ring_bytes, const void *userdata, u32 userlen,
 		     hvg_channel_cb cb, void *ctx)
@@ -604,9 +619,11 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 
 fail:
 	ch->callback = NULL;
-	if (gpadl_made && !READ_ONCE(ch->rescinded))
-		hvg_gpadl_teardown(ch, ch->gpadl);
-	hvg_rings_free(ch);
+	if (gpadl_made && !READ_ONCE(ch->rescinded) &&
+	    hvg_gpadl_teardown(ch, ch->gpadl))
+		hvg_rings_leak(ch);
+	else
+		hvg_rings_free(ch);
 	kfree(w);
 	kfree(map);
 unlock:
@@ -639,8 +656,10 @@ void hvg_channel_close(struct hvg_channel *ch)
 	if (!READ_ONCE(ch->rescinded) && hvg_gpadl_teardown(ch, ch->gpadl)) {
 		pr_warn("relid %u: GPADL %u teardown unanswered\n",
 			ch->relid, ch->gpadl);
+		hvg_rings_leak(ch);
+	} else {
+		hvg_rings_free(ch);
 	}
-	hvg_rings_free(ch);
 	/* Requests still outstanding will never complete; forget them. */
 	xa_destroy(&ch->requests);
 	ch->state = HVG_CH_OFFERED;
