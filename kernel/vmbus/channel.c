@@ -638,6 +638,8 @@ void hvg_channel_close(struct hvg_channel *ch)
 		.header.msgtype = HV_CHMSG_CLOSECHANNEL,
 		.child_relid = ch->relid,
 	};
+	unsigned long flags;
+
 	mutex_lock(&ch->lock);
 	if (ch->state != HVG_CH_OPEN) {
 		mutex_unlock(&ch->lock);
@@ -646,6 +648,16 @@ void hvg_channel_close(struct hvg_channel *ch)
 	/* No callbacks after this point. */
 	ch->callback = NULL;
 	tasklet_kill(&ch->tasklet);
+	/*
+	 * Senders and readers check the state under their ring's lock: say
+	 * closed under each lock before the rings go, so none of them is
+	 * still inside, or comes later, to touch an unmapped ring.
+	 */
+	spin_lock_irqsave(&ch->out_lock, flags);
+	ch->state = HVG_CH_OFFERED;
+	spin_unlock_irqrestore(&ch->out_lock, flags);
+	spin_lock_irqsave(&ch->in_lock, flags);
+	spin_unlock_irqrestore(&ch->in_lock, flags);
 	/*
 	 * Close even after a rescind, as upstream's vmbus_close_internal()
 	 * does. But a rescinded channel's GPADLs are gone on the host's side
@@ -662,7 +674,6 @@ void hvg_channel_close(struct hvg_channel *ch)
 	}
 	/* Requests still outstanding will never complete; forget them. */
 	xa_destroy(&ch->requests);
-	ch->state = HVG_CH_OFFERED;
 	mutex_unlock(&ch->lock);
 	if (ch->primary && READ_ONCE(ch->rescinded))
 		hvg_sub_release(ch);
