@@ -287,6 +287,13 @@ static int hvu_probe(struct hvg_device *hdev,
 		if (ret)
 			goto err_free;
 	}
+	/*
+	 * Integration services read one message at a time, and KVP, VSS and
+	 * fcopy leave one unread while their daemon works (or is awaited):
+	 * a callback per interrupt, never polling (upstream's util_probe()
+	 * sets HV_CALL_DIRECT for the same reason).
+	 */
+	hvg_channel_set_direct(hdev->channel, true);
 	ret = hvg_channel_open(hdev->channel, HVU_RING_BYTES, HVU_RING_BYTES,
 			       NULL, 0, hvu_channel_cb, ud);
 	if (ret) {

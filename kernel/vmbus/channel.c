@@ -698,6 +698,12 @@ void hvg_channel_set_low_latency(struct hvg_channel *ch, bool on)
 }
 EXPORT_SYMBOL_GPL(hvg_channel_set_low_latency);
 
+void hvg_channel_set_direct(struct hvg_channel *ch, bool on)
+{
+	WRITE_ONCE(ch->direct, on);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_set_direct);
+
 bool hvg_channel_monitored(const struct hvg_channel *ch)
 {
 	return ch->offer.monitor_allocated & 1;
@@ -893,6 +899,16 @@ static void hvg_channel_tasklet(unsigned long data)
 
 	if (ch->state != HVG_CH_OPEN)
 		return;
+	/*
+	 * Direct: the driver may leave packets in the ring until it can
+	 * take them; polling on would spin in softirq until then.
+	 */
+	if (READ_ONCE(ch->direct)) {
+		cb = READ_ONCE(ch->callback);
+		if (cb)
+			cb(ch->callback_ctx);
+		return;
+	}
 	for (;;) {
 		cb = READ_ONCE(ch->callback);
 		if (!cb)

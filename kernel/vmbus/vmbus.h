@@ -62,6 +62,7 @@ struct hvg_channel {
 	struct tasklet_struct tasklet;
 	unsigned int target_cpu;
 	bool low_latency;		/* signal by hypercall even if monitored */
+	bool direct;			/* one callback per interrupt, no polling */
 
 	struct xarray requests;		/* trans_id -> request context */
 	u32 next_request;

@@ -80,6 +80,15 @@ u32 hvg_vmbus_version(void);
  */
 void hvg_channel_set_low_latency(struct hvg_channel *ch, bool on);
 bool hvg_channel_monitored(const struct hvg_channel *ch);
+/*
+ * By default the callback is called again while the inbound ring holds
+ * packets (batched reading, with interrupts masked meanwhile). A driver
+ * that may leave a packet unread on purpose, such as hv_utils waiting
+ * for a daemon, asks for direct mode before opening: one call per host
+ * interrupt, and the driver reads the rest when it is ready (upstream's
+ * HV_CALL_DIRECT).
+ */
+void hvg_channel_set_direct(struct hvg_channel *ch, bool on);
 
 /*
  * Sub-channels. Devices such as storage and network ask the host, in
