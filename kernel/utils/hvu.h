@@ -30,7 +30,12 @@
 
 /* Largest IC packet we accept (upstream reads into 4 pages too). */
 #define HVU_PKT_MAX		(4 * 4096)
-#define HVU_RING_BYTES		(3 * 4096)
+/*
+ * Each ring: its header page and 12 KiB of data, as upstream's
+ * VMBUS_RING_SIZE(3 * HV_HYP_PAGE_SIZE) (drivers/hv/hv_util.c); the largest
+ * KVP message (SET_IP_INFO, ~7.4 KiB with its headers) fits with room.
+ */
+#define HVU_RING_BYTES		(4 * 4096)
 
 /* A request the daemon did not answer in time (drivers/hv: HV_UTIL_TIMEOUT). */
 #define HVU_TIMEOUT_S		30
