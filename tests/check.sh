@@ -86,8 +86,8 @@ printf 'wall time: %dm%02ds (%s tier)\n' $((elapsed / 60)) $((elapsed % 60)) "$H
 if [ "$HVG_TIER" = gate ] && [ "$elapsed" -gt "$budget_warn" ]; then
 	echo "WARNING: the gate took ${elapsed}s, more than ${budget_warn}s: CI allows 90 minutes; move loops or scenarios to the long tier (tests/README.md)"
 fi
-if [ -s "$BUILDDIR/logs/50-vm.not-run" ] && [ "$HVG_TIER" = gate ]; then
-	echo "long tier: $(cat "$BUILDDIR/logs/50-vm.not-run") VM case(s) not run (make check-long)"
+if [ "$HVG_TIER" = gate ] && [ -s "$BUILDDIR/logs/50-vm.not-run" ]; then
+	echo "long tier: $(cat "$BUILDDIR/logs/50-vm.not-run") VM case(s) not run, and loops at their gate counts (make check-long runs both)"
 fi
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]
