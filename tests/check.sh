@@ -21,7 +21,7 @@ export SRCDIR BUILDDIR
 mkdir -p "$BUILDDIR/logs"
 cd "$SRCDIR" || exit 1
 # This run's VM timings only (tests/vm/run.sh appends to it).
-rm -f "$BUILDDIR/logs/vm-times.tsv"
+rm -f "$BUILDDIR/logs/vm-times.tsv" "$BUILDDIR/logs/50-vm.not-run"
 
 total_pass=0
 total_fail=0
