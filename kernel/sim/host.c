@@ -81,6 +81,14 @@ int sim_host_init(void)
 	return 0;
 }
 
+/* A page of the guest's RAM named by its physical address, or NULL. */
+void *sim_guest_page(u64 gpa)
+{
+	if (!gpa || !PAGE_ALIGNED(gpa) || !pfn_valid(PHYS_PFN(gpa)))
+		return NULL;
+	return phys_to_virt(gpa);
+}
+
 /*
  * The message connection ids this host has ports for. Every host knows id
  * 1; id 4, and the id handed out in VERSION_RESPONSE, exist only on hosts
@@ -277,6 +285,15 @@ static struct sim_channel *sim_find_relid(u32 relid)
 	return NULL;
 }
 
+/* The first relid after @from that no channel uses (they wrap below the limit). */
+static u32 sim_free_relid(u32 from)
+{
+	do {
+		from = from % (HV_MAX_RELIDS - 1) + 1;
+	} while (sim_find_relid(from));
+	return from;
+}
+
 static struct sim_gpadl *sim_find_gpadl(u32 handle)
 {
 	struct sim_gpadl *g;
@@ -330,10 +347,7 @@ int sim_offer_duplicate(u32 relid)
 		ret = -ENOENT;
 		goto out;
 	}
-	dup = sim.next_relid;
-	do {
-		dup = dup % (HV_MAX_RELIDS - 1) + 1;
-	} while (sim_find_relid(dup));
+	dup = sim_free_relid(sim.next_relid);
 	o.header.msgtype = HV_CHMSG_OFFERCHANNEL;
 	o.offer.if_type = ch->type->class_id;
 	o.offer.if_instance = ch->instance;
@@ -375,9 +389,7 @@ int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	mutex_lock(&sim.lock);
 	sim_monitor_alloc(ch);
 	/* relids start at 1 and wrap below the event-flags limit */
-	do {
-		sim.next_relid = sim.next_relid % (HV_MAX_RELIDS - 1) + 1;
-	} while (sim_find_relid(sim.next_relid));
+	sim.next_relid = sim_free_relid(sim.next_relid);
 	ch->relid = sim.next_relid;
 	ch->conn_id = SIM_CHANNEL_CONN_BASE + ch->relid;
 	spin_lock_irqsave(&sim.chan_lock, flags);
@@ -508,6 +520,7 @@ static void sim_handle_contact(struct sim_msg *m)
 	u32 want_conn = v >= HV_VMBUS_VERSION_WIN10_V5 ?
 			HV_VMBUS_MESSAGE_CONNECTION_ID_4 :
 			HV_VMBUS_MESSAGE_CONNECTION_ID;
+	void *int_page;
 
 	if (m->conn_id != want_conn)
 		sim_violation("INITIATE_CONTACT %#x on connection id %u, not %u",
@@ -521,10 +534,9 @@ static void sim_handle_contact(struct sim_msg *m)
 	 * int_page there; vmbus_set_event() sets the relid's bit in its
 	 * second half).
 	 */
-	if (v < HV_VMBUS_VERSION_WIN10_V5 &&
-	    (!c->interrupt_page_or_sint ||
-	     !PAGE_ALIGNED(c->interrupt_page_or_sint) ||
-	     !pfn_valid(PHYS_PFN(c->interrupt_page_or_sint))))
+	int_page = v < HV_VMBUS_VERSION_WIN10_V5 ?
+		   sim_guest_page(c->interrupt_page_or_sint) : NULL;
+	if (v < HV_VMBUS_VERSION_WIN10_V5 && !int_page)
 		sim_violation("INITIATE_CONTACT %#x: interrupt page %#llx is not a page of RAM",
 			      v, c->interrupt_page_or_sint);
 	if (v >= HV_VMBUS_VERSION_WIN10_V5 &&
@@ -536,12 +548,8 @@ static void sim_handle_contact(struct sim_msg *m)
 		r.version_supported = 1;
 		sim.version = v;
 		sim.connected = true;
-		if (v < HV_VMBUS_VERSION_WIN10_V5 && c->interrupt_page_or_sint &&
-		    PAGE_ALIGNED(c->interrupt_page_or_sint) &&
-		    pfn_valid(PHYS_PFN(c->interrupt_page_or_sint)))
-			WRITE_ONCE(sim.send_int_bits,
-				   phys_to_virt(c->interrupt_page_or_sint) +
-				   PAGE_SIZE / 2);
+		if (int_page)
+			WRITE_ONCE(sim.send_int_bits, int_page + PAGE_SIZE / 2);
 		if (v >= HV_VMBUS_VERSION_WIN10_V5)
 			r.msg_conn_id = SIM_MSG_CONN_ID;
 		sim_monitor_connect(c->monitor_page1, c->monitor_page2);

@@ -64,6 +64,7 @@ static ktime_t sim_monitor_period(void)
 static enum hrtimer_restart sim_monitor_scan(struct hrtimer *t)
 {
 	struct hv_monitor_page *mp = READ_ONCE(sim_mon.page[1]);
+	unsigned long *int_bits = READ_ONCE(sim.send_int_bits);
 	struct sim_channel *ch;
 	unsigned long flags;
 	unsigned int g, b;
@@ -89,8 +90,8 @@ static enum hrtimer_restart sim_monitor_scan(struct hrtimer *t)
 				continue;
 			}
 			/* The guest set the interrupt page bit as well. */
-			if (READ_ONCE(sim.send_int_bits))
-				sync_clear_bit(ch->relid, sim.send_int_bits);
+			if (int_bits)
+				sync_clear_bit(ch->relid, int_bits);
 			atomic64_inc(&ch->monitor_signals);
 			if (READ_ONCE(ch->open))
 				queue_work(sim.chan_wq, &ch->work);
@@ -107,18 +108,11 @@ static enum hrtimer_restart sim_monitor_scan(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-static struct hv_monitor_page *sim_monitor_map(u64 gpa)
-{
-	if (!gpa || !PAGE_ALIGNED(gpa) || !pfn_valid(PHYS_PFN(gpa)))
-		return NULL;
-	return phys_to_virt(gpa);
-}
-
 /* INITIATE_CONTACT was accepted: take the guest's monitor pages. */
 void sim_monitor_connect(u64 page1, u64 page2)
 {
-	struct hv_monitor_page *p1 = sim_monitor_map(page1);
-	struct hv_monitor_page *p2 = sim_monitor_map(page2);
+	struct hv_monitor_page *p1 = sim_guest_page(page1);
+	struct hv_monitor_page *p2 = sim_guest_page(page2);
 
 	if (!p1 || !p2 || p1 == p2) {
 		if (page1 || page2)

@@ -132,6 +132,7 @@ u64 sim_ref_counter(void);
 
 /* host.c */
 int sim_host_init(void);
+void *sim_guest_page(u64 gpa);
 int sim_post_from_guest(u32 conn_id, const void *msg, u32 len);
 void sim_signal_from_guest(u32 conn_id);
 void sim_send_to_guest(const void *msg, u32 len);

@@ -246,11 +246,13 @@ void hvg_signal_host(struct hvg_channel *ch)
 
 	ch->events++;
 	/*
-	 * A channel without a dedicated interrupt also gets its bit in the
-	 * interrupt page's second half (vmbus_send_interrupt()); hosts older
-	 * than 5.0 look there.
+	 * Below 5.0 a channel without a dedicated interrupt also gets its bit
+	 * in the interrupt page's second half (vmbus_send_interrupt()). From
+	 * 5.0 the host never learns that page's address, so the atomic op is
+	 * skipped there.
 	 */
-	if (!(ch->offer.dedicated_interrupt & 1) && hvg_conn.int_page)
+	if (hvg_conn.version < HV_VMBUS_VERSION_WIN10_V5 &&
+	    !(ch->offer.dedicated_interrupt & 1) && hvg_conn.int_page)
 		sync_set_bit(ch->relid,
 			     (unsigned long *)(hvg_conn.int_page + PAGE_SIZE / 2));
 	if (hvg_channel_monitored(ch) && !READ_ONCE(ch->low_latency) && mp) {

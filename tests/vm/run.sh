@@ -146,9 +146,9 @@ show() {
 	tail -n "${3:-40}" "$2" >&2 2>/dev/null
 }
 
-# judge SCENARIO CONSOLE-SLICE QEMU-STATUS: the verdict of one scenario
-# that started in this boot; its console slice runs from its start marker
-# to the next scenario's (or to the end of the boot).
+# judge SCENARIO QEMU-STATUS: the verdict of one scenario that started
+# in this boot, from its artifacts; its console slice runs from its start
+# marker to the next scenario's (or to the end of the boot).
 judge() {
 	local sc=$1 art=$kdir/$1 power from re splat_end splats result
 	local console=$art/console.log
@@ -170,8 +170,8 @@ judge() {
 	fi
 	if ! grep -q "hvg: scenario $sc end" "$console" && [ -z "$power" ]; then
 		show "scenario output" "$art/output.log"
-		[ "$3" = 124 ] && { verdict FAIL "$sc" "timed out (the VM's timeout)"; return 1; }
-		verdict FAIL "$sc" "the VM stopped before the scenario ended (qemu exit $3)"
+		[ "$2" = 124 ] && { verdict FAIL "$sc" "timed out (the VM's timeout)"; return 1; }
+		verdict FAIL "$sc" "the VM stopped before the scenario ended (qemu exit $2)"
 		return 1
 	fi
 	# A scenario that declares "# power: off" or "# power: reboot" ends by
@@ -307,7 +307,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		fi
 		echo "$secs" >"$art/seconds"
 		scen_total=$(echo "$scen_total $secs" | awk '{ printf "%.1f", $1 + $2 }')
-		if v=$(judge "$sc" "$console" "$qemu_status"); then
+		if v=$(judge "$sc" "$qemu_status"); then
 			res=PASS
 		else
 			res=FAIL

@@ -45,12 +45,14 @@ hvg_check "the echo device is bound" \
 run=$(ls -d /sys/kernel/debug/hv_echo_test/*/ | head -1)
 echo "100 64 8" >"$run/run" || hvg_fail "echo: $(cat "$run/result")"
 echo 12000 >$sim/teardown_delay_ms
+out0=$(cat $sim/messages_out)
 hvg_rmmod hv_echo_test
 hvg_check "the guest kept the ring memory the host did not release" \
 	hvg_dmesg_has 'leaking [0-9]+ KiB of ring memory the host did not release'
-# hv_sim answers 2 s after the guest stopped waiting: let it, and its
-# check, finish first.
-sleep 3
+# hv_sim answers 2 s after the guest stopped waiting, and checks the
+# pages just before: its GPADL_TORNDOWN going out means the check is done.
+hvg_check "hv_sim sent its late GPADL_TORNDOWN" \
+	hvg_wait_for 20 sh -c "test \$(cat $sim/messages_out) -gt $out0"
 hvg_check "no page freed under the host" test "$(cat $sim/violations)" = 0
 echo 0 >$sim/teardown_delay_ms
 hvg_rmmod hv_sim
