@@ -18,6 +18,7 @@ base=(
 	qemu-system-x86 busybox-static e2fsprogs iproute2
 	libcmocka-dev clang libclang-rt-14-dev
 	hyperv-daemons
+	kexec-tools
 )
 
 # The 6.12 kernel has no metapackage in bookworm: take the newest
@@ -59,6 +60,9 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 echo "deps: installing ${missing[*]}"
+# kexec-tools is for the VM tests' kexec (vmbus-kexec): it must not make
+# this machine's own reboots load a kernel.
+echo "kexec-tools kexec-tools/load_kexec boolean false" | debconf-set-selections
 apt-get update -q >/dev/null
 if [[ " ${missing[*]} " == *" @612 "* ]]; then
 	h612=$(newest_612)

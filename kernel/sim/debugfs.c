@@ -2,7 +2,11 @@
 /*
  * hv_sim's control panel, /sys/kernel/debug/hv_sim/:
  *   offer        write a device type name ("echo", "nic", ...): offer one
- *   rescind      write a relid: rescind that channel
+ *   rescind      write a relid: rescind that channel (a primary's
+ *                sub-channels first, as Hyper-V does)
+ *   rescind_alone  write a relid: rescind that channel only, a primary
+ *                before its sub-channels (their rescinds come when
+ *                written here): the order the guest must also survive
  *   offer_duplicate  write a relid: offer its device again on a new relid
  *                (a host bug the guest must refuse)
  *   violations   guest protocol errors seen (tests expect 0)
@@ -11,6 +15,10 @@
  *   monitor_scans  monitor page scans so far (monitor.c)
  *   unload_delay_ms  answer UNLOAD this many ms late (0: at once)
  *   teardown_delay_ms  answer GPADL_TEARDOWN this many ms late
+ *   busy_every, busy_burst  a busy host: after every busy_every posts
+ *                it takes, it refuses the next busy_burst with
+ *                HV_STATUS_INSUFFICIENT_BUFFERS (0: never)
+ *   busy_refusals  posts refused so
  *   unknown_conn_posts  posts refused with HV_STATUS_INVALID_CONNECTION_ID
  *                (a guest probing an old host for 5.x makes one)
  *   channels/<relid>/  type, signals (guest to host by hypercall),
@@ -53,15 +61,14 @@ static const struct file_operations sim_offer_fops = {
 	.write = sim_offer_write,
 };
 
-/* A control file that takes a relid: rescind, offer_duplicate. */
+/* A control file that takes a relid: rescind, rescind_alone, offer_duplicate. */
 struct sim_relid_cmd {
 	int (*fn)(u32 relid);
 };
 
 static const struct sim_relid_cmd sim_rescind_cmd = { sim_rescind };
-static const struct sim_relid_cmd sim_offer_duplicate_cmd = {
-	sim_offer_duplicate
-};
+static const struct sim_relid_cmd sim_rescind_alone_cmd = { sim_rescind_alone };
+static const struct sim_relid_cmd sim_offer_duplicate_cmd = { sim_offer_duplicate };
 
 static ssize_t sim_relid_cmd_write(struct file *f, const char __user *ubuf,
 				   size_t len, loff_t *ppos)
@@ -137,6 +144,8 @@ void sim_debugfs_init(void)
 			    (void *)&sim_offer_duplicate_cmd, &sim_relid_cmd_fops);
 	debugfs_create_file("rescind", 0200, sim.debugfs,
 			    (void *)&sim_rescind_cmd, &sim_relid_cmd_fops);
+	debugfs_create_file("rescind_alone", 0200, sim.debugfs,
+			    (void *)&sim_rescind_alone_cmd, &sim_relid_cmd_fops);
 	debugfs_create_u64("violations", 0444, sim.debugfs, &sim.violations);
 	debugfs_create_u32("version", 0444, sim.debugfs, &sim.version);
 	debugfs_create_file("messages_in", 0444, sim.debugfs, &sim.msgs_in,
@@ -147,6 +156,10 @@ void sim_debugfs_init(void)
 			    &sim.monitor_scans, &sim_atomic_fops);
 	debugfs_create_file("unknown_conn_posts", 0444, sim.debugfs,
 			    &sim.unknown_conn_posts, &sim_atomic_fops);
+	debugfs_create_u32("busy_every", 0644, sim.debugfs, &sim.busy_every);
+	debugfs_create_u32("busy_burst", 0644, sim.debugfs, &sim.busy_burst);
+	debugfs_create_file("busy_refusals", 0444, sim.debugfs,
+			    &sim.busy_refusals, &sim_atomic_fops);
 	debugfs_create_u32("unload_delay_ms", 0644, sim.debugfs,
 			   &sim.unload_delay_ms);
 	debugfs_create_u32("teardown_delay_ms", 0644, sim.debugfs,

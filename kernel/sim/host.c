@@ -54,6 +54,34 @@ static const struct {
 	{ "azure", HV_VMBUS_VERSION_WIN10_V5_3 },
 };
 
+/*
+ * The hypervisor names CPUs by VP index, which need not be the guest's
+ * CPU number (the TLFS gives no such promise; Linux keeps hv_vp_index[]
+ * for that reason). hv_sim numbers them in reverse, so a guest that
+ * sends a CPU number where a VP index belongs talks about the wrong CPU
+ * (with one CPU the two agree).
+ */
+static bool vp_reverse = true;
+module_param(vp_reverse, bool, 0444);
+MODULE_PARM_DESC(vp_reverse,
+		 "Number virtual processors in reverse of the guest's CPUs (default on; off: VP = CPU)");
+
+u32 sim_cpu_to_vp(unsigned int cpu)
+{
+	return vp_reverse ? nr_cpu_ids - 1 - cpu : cpu;
+}
+
+/* The CPU a VP index names, or -1 if none is online. */
+static int sim_vp_to_cpu(u32 vp)
+{
+	unsigned int cpu;
+
+	if (vp >= nr_cpu_ids)
+		return -1;
+	cpu = vp_reverse ? nr_cpu_ids - 1 - vp : vp;
+	return cpu_online(cpu) ? cpu : -1;
+}
+
 static char *host = "azure";
 module_param(host, charp, 0444);
 MODULE_PARM_DESC(host,
@@ -208,14 +236,21 @@ void sim_send_to_guest(const void *msg, u32 len)
 		kfree(m);
 		return;
 	}
+	/* A SynIC switched off takes no messages: they go nowhere. */
+	if (READ_ONCE(sim.synic_off)) {
+		pr_info("dropped message %u: the guest's SynIC is off\n",
+			((const struct hv_chmsg_header *)msg)->msgtype);
+		kfree(m);
+		return;
+	}
 	memcpy(m->data, msg, len);
 	m->len = len;
 	spin_lock_irqsave(&sim.out_lock, flags);
 	list_add_tail(&m->node, &sim.out_msgs);
 	spin_unlock_irqrestore(&sim.out_lock, flags);
 	atomic64_inc(&sim.msgs_out);
-	/* Messages go to the VP named in INITIATE_CONTACT: CPU 0 here. */
-	sim_irq_raise(&sim.msg_irq, cpumask_first(cpu_online_mask));
+	/* Messages go to the VP named in INITIATE_CONTACT. */
+	sim_irq_raise(&sim.msg_irq, READ_ONCE(sim.msg_cpu));
 }
 
 static void sim_chan_irq(struct sim_irq *si)
@@ -227,6 +262,8 @@ static void sim_chan_irq(struct sim_irq *si)
 
 void sim_interrupt_guest(struct sim_channel *ch)
 {
+	if (READ_ONCE(sim.synic_off))
+		return;
 	atomic64_inc(&ch->interrupts);
 	sim_irq_raise(&ch->irq, ch->target_cpu);
 }
@@ -463,6 +500,22 @@ out:
 	return ret;
 }
 
+/* One channel only, whatever its sub-channels (debugfs rescind_alone). */
+int sim_rescind_alone(u32 relid)
+{
+	struct sim_channel *ch;
+	int ret = 0;
+
+	mutex_lock(&sim.lock);
+	ch = sim_find_relid(relid);
+	if (!ch || ch->rescinded)
+		ret = -ENOENT;
+	else
+		sim_rescind_locked(ch);
+	mutex_unlock(&sim.lock);
+	return ret;
+}
+
 /* Forget every GPADL of @relid, as the host does on rescind. */
 static void sim_drop_gpadls(u32 relid)
 {
@@ -521,6 +574,7 @@ static void sim_handle_contact(struct sim_msg *m)
 			HV_VMBUS_MESSAGE_CONNECTION_ID_4 :
 			HV_VMBUS_MESSAGE_CONNECTION_ID;
 	void *int_page;
+	int msg_cpu;
 
 	if (m->conn_id != want_conn)
 		sim_violation("INITIATE_CONTACT %#x on connection id %u, not %u",
@@ -544,8 +598,15 @@ static void sim_handle_contact(struct sim_msg *m)
 		sim_violation("INITIATE_CONTACT names SINT %llu",
 			      c->interrupt_page_or_sint & 0xff);
 
+	msg_cpu = sim_vp_to_cpu(c->target_vcpu);
+	if (msg_cpu < 0) {
+		sim_violation("INITIATE_CONTACT: target VP %u", c->target_vcpu);
+		msg_cpu = cpumask_first(cpu_online_mask);
+	}
+
 	if (sim_version_known(v) && v <= sim_host_version && !sim.connected) {
 		r.version_supported = 1;
+		WRITE_ONCE(sim.msg_cpu, msg_cpu);
 		sim.version = v;
 		sim.connected = true;
 		if (int_page)
@@ -705,6 +766,7 @@ static void sim_handle_open(struct sim_msg *m)
 	struct sim_channel *ch = sim_find_relid(o->child_relid);
 	struct sim_gpadl *g = sim_find_gpadl(o->ringbuffer_gpadl);
 	u32 off = o->downstream_ring_page_offset;
+	int cpu;
 
 	if (!ch || ch->rescinded || ch->open) {
 		sim_violation("OPENCHANNEL for relid %u: unknown, rescinded or open",
@@ -726,12 +788,13 @@ static void sim_handle_open(struct sim_msg *m)
 		r.status = 0xc000000d;
 		goto reply;
 	}
-	if (o->target_vp >= nr_cpu_ids || !cpu_online(o->target_vp)) {
+	cpu = sim_vp_to_cpu(o->target_vp);
+	if (cpu < 0) {
 		sim_violation("OPENCHANNEL relid %u: target VP %u", ch->relid,
 			      o->target_vp);
 		ch->target_cpu = cpumask_first(cpu_online_mask);
 	} else {
-		ch->target_cpu = o->target_vp;
+		ch->target_cpu = cpu;
 	}
 	if (sim_map_ring(&ch->out, g->pfns, off) ||
 	    sim_map_ring(&ch->in, g->pfns + off, g->npfns - off)) {
@@ -830,6 +893,7 @@ static void sim_handle_modify(struct sim_msg *m)
 		.child_relid = mc->child_relid,
 	};
 	struct sim_channel *ch = sim_find_relid(mc->child_relid);
+	int cpu;
 
 	if (sim.version < HV_VMBUS_VERSION_WIN10_V4_1)
 		sim_violation("MODIFYCHANNEL under protocol %#x", sim.version);
@@ -839,13 +903,14 @@ static void sim_handle_modify(struct sim_msg *m)
 			      mc->child_relid);
 		return;
 	}
-	if (!ch || mc->target_vp >= nr_cpu_ids || !cpu_online(mc->target_vp)) {
+	cpu = sim_vp_to_cpu(mc->target_vp);
+	if (!ch || cpu < 0) {
 		sim_violation("MODIFYCHANNEL relid %u to VP %u", mc->child_relid,
 			      mc->target_vp);
 		r.status = 0xc000000d;
 	} else {
 		sim_irq_sync(&ch->irq);
-		ch->target_cpu = mc->target_vp;
+		ch->target_cpu = cpu;
 	}
 	/* Only 5.3 hosts acknowledge (drivers/hv/channel.c). */
 	if (sim.version >= HV_VMBUS_VERSION_WIN10_V5_3)
@@ -882,6 +947,13 @@ static void sim_handle_unload(void)
 	u32 delay = READ_ONCE(sim.unload_delay_ms);
 	unsigned long *bits = READ_ONCE(sim.send_int_bits);
 
+	/* Hosts before 3.0 have no UNLOAD (vmbus_initiate_unload()). */
+	if (sim.version < HV_VMBUS_VERSION_WIN8_1) {
+		sim_violation("UNLOAD at protocol %u.%u: hosts before 3.0 have none",
+			      HV_VMBUS_VERSION_MAJOR(sim.version),
+			      HV_VMBUS_VERSION_MINOR(sim.version));
+		return;
+	}
 	/*
 	 * A slow host: its message loop is busy this long before it answers
 	 * (Azure has been seen to take ~50 s). Until the answer the pages
@@ -895,6 +967,7 @@ static void sim_handle_unload(void)
 	}
 	sim_reset();
 	sim_send_to_guest(&r, sizeof(r));
+	pr_info("answered UNLOAD\n");
 }
 
 /* The smallest valid size of each message the guest may send. */
@@ -963,6 +1036,18 @@ static void sim_msg_work(struct work_struct *work)
 	kfree(m);
 }
 
+/* Is the host's message queue full for this post (debugfs busy_*)? */
+static bool sim_post_busy(void)
+{
+	u32 every = READ_ONCE(sim.busy_every), burst = READ_ONCE(sim.busy_burst);
+	u32 n;
+
+	if (!every || !burst)
+		return false;
+	n = (u32)atomic_inc_return(&sim.posts_seen);
+	return n % (every + burst) >= every;
+}
+
 /* HvPostMessage: copy, check the size, queue for the message loop. */
 int sim_post_from_guest(u32 conn_id, const void *msg, u32 len)
 {
@@ -985,7 +1070,11 @@ int sim_post_from_guest(u32 conn_id, const void *msg, u32 len)
 				      type, conn_id);
 		return -ENXIO;
 	}
-	/* Callers may be atomic (panic, reboot notifier). */
+	if (sim_post_busy()) {
+		atomic64_inc(&sim.busy_refusals);
+		return -ENOBUFS;
+	}
+	/* Callers may be atomic (panic). */
 	m = kzalloc(sizeof(*m), GFP_ATOMIC);
 	if (!m)
 		return -ENOMEM;

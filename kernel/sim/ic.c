@@ -250,6 +250,7 @@ static void sim_ic_answer(struct sim_ic *ic, const u8 *pkt, u32 len)
 	ic->reply->status = hdr->status;
 	ic->reply->srv_version = ic->srv_version;
 	ic->reply->len = min_t(u32, blen, HVU_SIM_IC_BODY_MAX);
+	ic->reply->msgsize = hdr->msgsize;
 	memcpy(ic->reply->body, pkt + off + HV_IC_HDRS, ic->reply->len);
 	ic->result = 0;
 	complete(&ic->done);
@@ -302,6 +303,11 @@ static void sim_ic_negotiate(struct work_struct *work)
 		goto out;
 	}
 	ans = (void *)r->body;
+	/* The answer's size is fixed (vmbus_prep_negotiate_resp()). */
+	if (r->msgsize != HV_IC_NEGOTIATE_ANSWER_SIZE)
+		sim_violation("%s: negotiate answer of %u bytes, not %zu",
+			      ic->type.name, r->msgsize,
+			      HV_IC_NEGOTIATE_ANSWER_SIZE);
 	if (r->len < sizeof(*ans) + 2 * sizeof(ans->versions[0]) ||
 	    ans->fw_count != 1 || ans->msg_count != 1) {
 		pr_info("%s: the guest found no common version\n", ic->type.name);

@@ -51,10 +51,9 @@ static void sim_signal_event(struct hvg_platform *p, u32 conn_id)
 	sim_signal_from_guest(conn_id);
 }
 
-/* VP index = CPU number: the simplest mapping a host may present. */
 static u32 sim_vp_index(struct hvg_platform *p, unsigned int cpu)
 {
-	return cpu;
+	return sim_cpu_to_vp(cpu);
 }
 
 /*
@@ -72,6 +71,20 @@ static u64 sim_platform_ref_counter(struct hvg_platform *p)
 	return sim_ref_counter();
 }
 
+/*
+ * The guest is going down (reboot, power-off, kexec) and switches its
+ * SynIC off: from now on the host's messages and events reach nothing.
+ */
+static void sim_platform_stop(struct hvg_platform *p)
+{
+	mutex_lock(&sim.lock);
+	WRITE_ONCE(sim.synic_off, true);
+	pr_info("the guest switched its SynIC off (%s)\n",
+		sim.connected ? "still connected: it did not UNLOAD" :
+		"after UNLOAD");
+	mutex_unlock(&sim.lock);
+}
+
 struct hvg_platform sim_platform = {
 	.name = "sim",
 	.owner = THIS_MODULE,
@@ -79,6 +92,7 @@ struct hvg_platform sim_platform = {
 	.signal_event = sim_signal_event,
 	.vp_index = sim_vp_index,
 	.ref_counter = sim_platform_ref_counter,
+	.stop = sim_platform_stop,
 };
 
 static int sim_offer_defaults(void)

@@ -112,7 +112,18 @@ struct sim_host {
 	 */
 	unsigned long *send_int_bits;
 	atomic64_t unknown_conn_posts;	/* posts failed: unknown connection id */
+	/*
+	 * A busy host (debugfs busy_every, busy_burst): after every
+	 * busy_every posts it accepts, it refuses busy_burst with
+	 * HV_STATUS_INSUFFICIENT_BUFFERS. 0 in either: never.
+	 */
+	u32 busy_every;
+	u32 busy_burst;
+	atomic_t posts_seen;
+	atomic64_t busy_refusals;
 	u32 unload_delay_ms;	/* answer UNLOAD this late (debugfs) */
+	bool synic_off;		/* the guest stopped taking interrupts */
+	unsigned int msg_cpu;	/* INITIATE_CONTACT's target VP, as a CPU */
 	u32 teardown_delay_ms;	/* answer GPADL_TEARDOWN this late (debugfs) */
 
 	struct workqueue_struct *msg_wq;	/* ordered: the host's message loop */
@@ -142,6 +153,8 @@ int sim_ring_drain(struct sim_channel *ch,
 int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	      const guid_t *instance);
 int sim_rescind(u32 relid);
+int sim_rescind_alone(u32 relid);
+u32 sim_cpu_to_vp(unsigned int cpu);
 int sim_offer_duplicate(u32 relid);
 void sim_host_stop(void);
 void sim_violation(const char *fmt, ...) __printf(1, 2);
@@ -172,6 +185,7 @@ struct sim_ic_reply {
 	u32 status;		/* the guest's icmsg status */
 	u32 srv_version;	/* agreed service version, HV_IC_VERSION() */
 	u32 len;		/* bytes of body */
+	u16 msgsize;		/* what the guest's IC header says of it */
 	u8 body[HVU_SIM_IC_BODY_MAX];
 };
 

@@ -106,11 +106,56 @@ static void offer_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hvg_validate_offer(&o), -EINVAL);
 }
 
+/*
+ * A channel that has been in sysfs lives as long as its kobject: a
+ * reference taken by a sysfs reader, or held back by a delayed release
+ * (CONFIG_DEBUG_KOBJECT_RELEASE), keeps the memory valid after
+ * hvg_channel_free(). Before, the release was empty and free was kfree():
+ * KASAN reports the read below as a use-after-free.
+ */
+static void channel_outlives_free_while_referenced(struct kunit *test)
+{
+	struct hvg_device *hdev = kunit_kzalloc(test, sizeof(*hdev), GFP_KERNEL);
+	struct hv_chmsg_offer o;
+	struct hvg_channel *ch;
+
+	KUNIT_ASSERT_NOT_NULL(test, hdev);
+	offer_init(&o);
+	ch = hvg_channel_alloc(&o);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	hdev->channels_kobj = kobject_create_and_add("hvg-kunit-channels",
+						     kernel_kobj);
+	KUNIT_ASSERT_NOT_NULL(test, hdev->channels_kobj);
+	ch->device = hdev;
+	KUNIT_ASSERT_EQ(test, hvg_channel_sysfs_add(ch), 0);
+	kobject_get(&ch->kobj);
+	hvg_channel_sysfs_del(ch);
+	hvg_channel_free(ch);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(ch->relid), o.child_relid);
+	kobject_put(&ch->kobj);
+	kobject_put(hdev->channels_kobj);
+}
+
+/* Never in sysfs: freed at once, no kobject involved. */
+static void channel_free_without_sysfs(struct kunit *test)
+{
+	struct hv_chmsg_offer o;
+	struct hvg_channel *ch;
+
+	offer_init(&o);
+	ch = hvg_channel_alloc(&o);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	KUNIT_EXPECT_FALSE(test, ch->kobj_inited);
+	hvg_channel_free(ch);
+}
+
 static struct kunit_case hvg_channel_cases[] = {
 	KUNIT_CASE(gpadl_header_only),
 	KUNIT_CASE(gpadl_with_bodies),
 	KUNIT_CASE(gpadl_bad_arguments),
 	KUNIT_CASE(offer_validation),
+	KUNIT_CASE(channel_outlives_free_while_referenced),
+	KUNIT_CASE(channel_free_without_sysfs),
 	{}
 };
 

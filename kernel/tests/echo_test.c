@@ -142,7 +142,8 @@ static int echo_run(struct echo_chan *ed, u64 count, u32 size, u32 window,
 		    char *result, size_t result_len)
 {
 	struct hvg_channel *ch = ed->ch;
-	u64 sent = 0, signals0 = ch->events, intr0 = ch->interrupts;
+	u64 sent = 0, signals0 = atomic64_read(&ch->events);
+	u64 intr0 = atomic64_read(&ch->interrupts);
 	u64 full0 = ch->out.full_events;
 	u8 *buf;
 	ktime_t start;
@@ -199,7 +200,8 @@ static int echo_run(struct echo_chan *ed, u64 count, u32 size, u32 window,
 		 !ret && !atomic64_read(&ed->errors) &&
 		 atomic64_read(&ed->received) == count ? "ok" : "fail",
 		 sent, atomic64_read(&ed->received), atomic64_read(&ed->errors),
-		 ns, ch->events - signals0, ch->interrupts - intr0,
+		 ns, atomic64_read(&ch->events) - signals0,
+		 atomic64_read(&ch->interrupts) - intr0,
 		 ch->out.full_events - full0, ret);
 	kfree(buf);
 	return ret;
@@ -407,6 +409,22 @@ static void echo_remove(struct hvg_device *hdev)
 	kfree(ed);
 }
 
+/*
+ * The machine is going down (reboot, kexec): the bus must still carry
+ * traffic here, as a disk's cache flush needs it. One short run, logged
+ * for vmbus-kexec to find.
+ */
+static void echo_shutdown(struct hvg_device *hdev)
+{
+	struct echo_dev *ed = dev_get_drvdata(&hdev->dev);
+	char result[192];
+
+	mutex_lock(&ed->run_lock);
+	echo_run(&ed->primary, 16, 64, 4, result, sizeof(result));
+	mutex_unlock(&ed->run_lock);
+	dev_info(&hdev->dev, "shutdown: %s", result);
+}
+
 static const struct hv_vmbus_device_id echo_ids[] = {
 	{ .guid = HV_CLASS_ECHO },
 	{ },
@@ -418,6 +436,7 @@ static struct hvg_driver echo_driver = {
 	.id_table = echo_ids,
 	.probe = echo_probe,
 	.remove = echo_remove,
+	.shutdown = echo_shutdown,
 };
 
 static int __init echo_init(void)

@@ -96,6 +96,8 @@ static int hvu_negotiate(struct hvu_dev *ud, struct hvu_msg *m)
 	    neg->msg_count > HV_IC_MAX_VERSIONS ||
 	    m->body_len < sizeof(*neg) + max(n, 2U) * sizeof(neg->versions[0]))
 		return -EINVAL;
+	/* Fixed, even with no version in common (the host reads 0x10). */
+	m->hdr->msgsize = HV_IC_NEGOTIATE_ANSWER_SIZE;
 	fw = hvu_pick(svc->fw_versions, svc->fw_count, 0, neg->versions,
 		      neg->fw_count);
 	srv = hvu_pick(svc->srv_versions, svc->srv_count, ud->srv_cap,

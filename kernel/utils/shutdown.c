@@ -12,12 +12,12 @@
  * host is answered once the daemon has started the action. With no daemon,
  * or if it closes the device or does not answer in time, the kernel acts
  * itself as upstream does: orderly_poweroff(), orderly_reboot(), or a
- * "EVENT=hibernate" uevent when hibernation is available. Nothing the host
- * asks for is lost because a daemon is missing.
+ * "EVENT=hibernate" uevent when hibernation is available (not yet: see
+ * sd_can_hibernate()). Nothing the host asks for is lost because a
+ * daemon is missing.
  */
 #include <linux/reboot.h>
 #include <linux/slab.h>
-#include <asm/mshyperv.h>
 #include <uapi/hyperv-guest/hv_shutdown.h>
 #include <hv/classes.h>
 #include "hvu.h"
@@ -68,24 +68,25 @@ static void sd_kernel_act(struct work_struct *work)
 }
 
 /*
- * Hibernation as upstream decides it (hv_is_hibernation_supported(): the
- * firmware offers S4 and the guest state is not protected). That helper
- * is part of the kernel's built-in Hyper-V support.
+ * Hibernation needs the bus to close its channels before the image is
+ * written and to connect again after resume (upstream's
+ * vmbus_bus_suspend() and vmbus_bus_resume(), with syscore ops for the
+ * SynIC). hv_vmbus cannot do that yet, and a guest that hibernated anyway
+ * would resume with no SynIC and no GPADLs: every hibernate request is
+ * refused, with a daemon or without, until it can. Then the answer is
+ * upstream's hv_is_hibernation_supported().
  */
 static bool sd_can_hibernate(void)
 {
-#if IS_ENABLED(CONFIG_HYPERV)
-	return hv_is_hibernation_supported();
-#else
 	return false;
-#endif
 }
 
 /* The kernel does it; returns the status for the host. */
 static u32 sd_kernel_request(struct sd_state *sd, enum sd_action a)
 {
 	if (a == SD_HIBERNATE && !sd_can_hibernate()) {
-		dev_warn(&sd->ud->hdev->dev, "hibernation requested but not available\n");
+		dev_warn(&sd->ud->hdev->dev,
+			 "hibernation requested but not available: hv_vmbus cannot suspend its channels yet\n");
 		return HV_IC_E_FAIL;
 	}
 	dev_info(&sd->ud->hdev->dev, "host requested %s\n",
@@ -141,6 +142,11 @@ static int sd_handle(struct hvu_dev *ud, struct hvu_msg *m, u32 *status)
 	}
 	if (req->flags & HV_SHUTDOWN_FLAG_FORCE)
 		flags |= HV_SHUTDOWN_F_FORCE;
+	/* Refused before any daemon hears of it. */
+	if (a == SD_HIBERNATE && !sd_can_hibernate()) {
+		*status = sd_kernel_request(sd, a);
+		return 0;
+	}
 
 	mutex_lock(&sd->lock);
 	if (sd->registered) {

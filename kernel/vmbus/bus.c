@@ -69,6 +69,17 @@ static void hvg_bus_remove(struct device *dev)
 		hdrv->remove(to_hvg_device(dev));
 }
 
+static void hvg_bus_shutdown(struct device *dev)
+{
+	struct hvg_driver *hdrv;
+
+	if (!dev->driver)
+		return;
+	hdrv = to_hvg_driver(dev->driver);
+	if (hdrv->shutdown)
+		hdrv->shutdown(to_hvg_device(dev));
+}
+
 static const struct attribute_group *hvg_dev_groups[];
 
 static struct bus_type hvg_bus = {
@@ -77,6 +88,7 @@ static struct bus_type hvg_bus = {
 	.uevent = hvg_bus_uevent,
 	.probe = hvg_bus_probe,
 	.remove = hvg_bus_remove,
+	.shutdown = hvg_bus_shutdown,
 	.dev_groups = hvg_dev_groups,
 };
 
@@ -418,8 +430,8 @@ HVG_CHAN_RING_SHOW(out_mask, READ_ONCE(ch->out.hdr->interrupt_mask))
 HVG_CHAN_RING_SHOW(read_avail, hvg_ring_bytes_to_read(&ch->in))
 HVG_CHAN_RING_SHOW(write_avail, ch->out.size - hvg_ring_bytes_to_read(&ch->out))
 HVG_CHAN_RING_SHOW(pending_sz, READ_ONCE(ch->out.hdr->pending_send_sz))
-HVG_CHAN_SHOW(events, "%llu", ch->events)
-HVG_CHAN_SHOW(interrupts, "%llu", ch->interrupts)
+HVG_CHAN_SHOW(events, "%lld", atomic64_read(&ch->events))
+HVG_CHAN_SHOW(interrupts, "%lld", atomic64_read(&ch->interrupts))
 HVG_CHAN_SHOW(subchannel_id, "%u", ch->sub_index)
 HVG_CHAN_SHOW(monitor_id, "%u", ch->offer.monitorid)
 HVG_CHAN_SHOW(out_full_total, "%llu", ch->out.full_events)
@@ -493,7 +505,8 @@ __ATTRIBUTE_GROUPS(hvg_chan);
 
 static void hvg_chan_kobj_release(struct kobject *kobj)
 {
-	/* The channel's memory is owned by hv_vmbus, not by the kobject. */
+	/* The last reference: hv_vmbus has let go (hvg_channel_free()). */
+	kfree(to_hvg_channel(kobj));
 }
 
 static const struct kobj_type hvg_chan_ktype = {
@@ -502,31 +515,35 @@ static const struct kobj_type hvg_chan_ktype = {
 	.release = hvg_chan_kobj_release,
 };
 
+/* A channel is shown once: a channel taken out is not put back. */
 int hvg_channel_sysfs_add(struct hvg_channel *ch)
 {
 	struct hvg_device *hdev = ch->device;
 	int ret;
 
-	if (!hdev || !hdev->channels_kobj || ch->kobj_added)
+	if (!hdev || !hdev->channels_kobj || ch->kobj_inited)
 		return 0;
+	/* Initialised even on failure: hvg_channel_free() puts it. */
+	ch->kobj_inited = true;
 	ret = kobject_init_and_add(&ch->kobj, (struct kobj_type *)&hvg_chan_ktype,
 				   hdev->channels_kobj, "%u", ch->relid);
-	if (ret) {
-		kobject_put(&ch->kobj);
+	if (ret)
 		return ret;
-	}
 	ch->kobj_added = true;
 	kobject_uevent(&ch->kobj, KOBJ_ADD);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(hvg_channel_sysfs_add);
 
+/* Out of sysfs; the memory goes with the last reference. */
 void hvg_channel_sysfs_del(struct hvg_channel *ch)
 {
 	if (!ch->kobj_added)
 		return;
 	ch->kobj_added = false;
-	kobject_put(&ch->kobj);
+	kobject_del(&ch->kobj);
 }
+EXPORT_SYMBOL_IF_KUNIT(hvg_channel_sysfs_del);
 
 /* ---- devices ---- */
 
@@ -557,6 +574,7 @@ int hvg_device_add(struct hvg_channel *ch)
 	hdev->vendor_id = HVG_VENDOR_MICROSOFT;
 	hdev->channel = ch;
 	hdev->dev.bus = &hvg_bus;
+	hdev->dev.parent = hvg_root_device();
 	hdev->dev.release = hvg_device_release;
 	device_initialize(&hdev->dev);
 	/* Named by instance GUID, as upstream names vmbus devices. */

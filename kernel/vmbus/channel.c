@@ -13,8 +13,11 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/rcupdate.h>
+#include <hv/classes.h>
 #include <hv/version.h>
 #include "vmbus.h"
 
@@ -46,7 +49,7 @@ static void hvg_rescind_work(struct work_struct *work);
 static void hvg_sub_rescind_work(struct work_struct *work);
 static void hvg_sub_work(struct work_struct *work);
 
-static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
+struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
 {
 	struct hvg_channel *ch = kzalloc(sizeof(*ch), GFP_KERNEL);
 
@@ -77,25 +80,57 @@ static struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer)
 	ch->state = HVG_CH_OFFERED;
 	return ch;
 }
+EXPORT_SYMBOL_IF_KUNIT(hvg_channel_alloc);
 
+/*
+ * Drop hv_vmbus's hold on a channel. Once it has been in sysfs its memory
+ * belongs to its kobject, which a sysfs reader (or a delayed release,
+ * CONFIG_DEBUG_KOBJECT_RELEASE) may still hold: the last kobject_put()
+ * frees it (bus.c, hvg_chan_kobj_release()).
+ */
 void hvg_channel_free(struct hvg_channel *ch)
 {
 	xa_destroy(&ch->requests);
-	kfree(ch);
+	if (ch->kobj_inited)
+		kobject_put(&ch->kobj);
+	else
+		kfree(ch);
 }
+EXPORT_SYMBOL_IF_KUNIT(hvg_channel_free);
 
 /*
- * Spread channels over the online CPUs, as the host expects of storage
- * and network channels; it can be changed later through sysfs.
+ * Which CPU the host interrupts for a new channel. Storage and network
+ * (and our echo test device, which stands in for them) are spread over
+ * the online CPUs by relid; every other channel, the integration
+ * services among them, stays on the CPU that receives VMBus messages, as
+ * upstream's init_vp_index() does for devices that are not
+ * perf_device in channel_mgmt.c's vmbus_devs[]. Either can be moved
+ * later through channels/<relid>/cpu. Called with cpus_read_lock() held.
  */
-static unsigned int hvg_pick_cpu(u32 relid)
+static bool hvg_perf_device(const guid_t *class)
 {
-	unsigned int n = num_online_cpus(), cpu, i = relid % n;
+	static const guid_t perf[] = {
+		HV_CLASS_IDE, HV_CLASS_SCSI, HV_CLASS_FC, HV_CLASS_NIC,
+		HV_CLASS_ND, HV_CLASS_ECHO,
+	};
+	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(perf); i++)
+		if (guid_equal(class, &perf[i]))
+			return true;
+	return false;
+}
+
+static unsigned int hvg_pick_cpu(const struct hvg_channel *ch)
+{
+	unsigned int n = num_online_cpus(), cpu, i = ch->relid % n;
+
+	if (!hvg_perf_device(&ch->offer.offer.if_type))
+		return HVG_CONNECT_CPU;
 	for_each_online_cpu(cpu)
 		if (i-- == 0)
 			return cpu;
-	return cpumask_first(cpu_online_mask);
+	return HVG_CONNECT_CPU;
 }
 
 static void hvg_register_work(struct work_struct *work)
@@ -123,6 +158,8 @@ void hvg_handle_offer(const struct hv_chmsg_offer *offer)
 		return;
 	}
 
+	/* The CPU picked stays online until the channel is listed. */
+	cpus_read_lock();
 	mutex_lock(&hvg_conn.channels_lock);
 	if (hvg_find_relid(offer->child_relid)) {
 		pr_err_ratelimited("refused a second offer for relid %u\n",
@@ -167,7 +204,7 @@ void hvg_handle_offer(const struct hv_chmsg_offer *offer)
 	ch = hvg_channel_alloc(offer);
 	if (!ch)
 		goto out;
-	ch->target_cpu = hvg_pick_cpu(ch->relid);
+	ch->target_cpu = hvg_pick_cpu(ch);
 	list_add_tail(&ch->node, &hvg_conn.channels);
 	rcu_assign_pointer(hvg_conn.by_relid[ch->relid], ch);
 	if (primary) {
@@ -182,6 +219,7 @@ void hvg_handle_offer(const struct hv_chmsg_offer *offer)
 	}
 out:
 	mutex_unlock(&hvg_conn.channels_lock);
+	cpus_read_unlock();
 }
 
 /* Forget a channel; after a rescind, let the host reuse its relid. */
@@ -299,10 +337,32 @@ static void hvg_primary_remove(struct hvg_channel *ch, bool tell_host)
 	if (ch->registered)
 		hvg_device_del(ch);
 	list_for_each_entry_safe(sc, tmp, &ch->sub_channels, sub_node) {
-		cancel_work_sync(&sc->rescind_work);
+		bool orphan;
+
 		cancel_work_sync(&sc->sub_work);
 		hvg_channel_close(sc);
 		hvg_channel_sysfs_del(sc);
+		/*
+		 * The host rescinded the primary before this sub-channel: the
+		 * relid is still the host's, and its own rescind will come.
+		 * Until then it stays in the relid table, off the primary's
+		 * list; that rescind releases and frees it. Releasing it now
+		 * would hand back a relid the host still uses, and drop its
+		 * later rescind as unknown.
+		 */
+		mutex_lock(&hvg_conn.channels_lock);
+		orphan = tell_host && !sc->rescinded;
+		if (orphan) {
+			sc->orphan = true;
+			list_del_init(&sc->sub_node);
+		}
+		mutex_unlock(&hvg_conn.channels_lock);
+		if (orphan) {
+			pr_info("relid %u: sub-channel waits for its own rescind\n",
+				sc->relid);
+			continue;
+		}
+		cancel_work_sync(&sc->rescind_work);
 		hvg_channel_release(sc, tell_host);
 		hvg_channel_free(sc);
 	}
@@ -328,6 +388,9 @@ static void hvg_sub_rescind_work(struct work_struct *work)
 					      rescind_work);
 
 	hvg_sub_rescinded(sc);
+	/* Its primary is gone: nobody else holds it (hvg_primary_remove()). */
+	if (sc->orphan)
+		hvg_channel_free(sc);
 }
 
 void hvg_handle_rescind(u32 relid)
@@ -369,11 +432,17 @@ void hvg_remove_all_channels(void)
 		ch = list_first_entry_or_null(&hvg_conn.channels,
 					      struct hvg_channel, node);
 		/* Sub-channels follow their primary in the list. */
-		while (ch && ch->primary)
+		while (ch && ch->primary && !ch->orphan)
 			ch = ch->primary;
 		mutex_unlock(&hvg_conn.channels_lock);
 		if (!ch)
 			break;
+		if (ch->orphan) {
+			/* UNLOAD gives its relid back with the rest. */
+			hvg_channel_release(ch, false);
+			hvg_channel_free(ch);
+			continue;
+		}
 		hvg_primary_remove(ch, false);
 	}
 }
@@ -941,7 +1010,7 @@ void hvg_vmbus_on_channel_event(u32 relid)
 	rcu_read_lock();
 	ch = rcu_dereference(hvg_conn.by_relid[relid]);
 	if (ch) {
-		ch->interrupts++;
+		atomic64_inc(&ch->interrupts);
 		if (READ_ONCE(ch->callback))
 			tasklet_schedule(&ch->tasklet);
 	}
@@ -960,7 +1029,7 @@ int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu)
 	struct hvg_waiter *w;
 	int ret = 0;
 
-	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+	if (cpu >= nr_cpu_ids)
 		return -EINVAL;
 	/* MODIFYCHANNEL exists from 4.1 (drivers/hv/vmbus_drv.c). */
 	if (hvg_conn.version < HV_VMBUS_VERSION_WIN10_V4_1)
@@ -968,6 +1037,12 @@ int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu)
 	if (!p)
 		return -ENODEV;
 
+	/* The CPU must stay online until the host has moved the channel. */
+	cpus_read_lock();
+	if (!cpu_online(cpu)) {
+		cpus_read_unlock();
+		return -EINVAL;
+	}
 	mutex_lock(&ch->lock);
 	if (READ_ONCE(ch->rescinded)) {
 		ret = -ENODEV;
@@ -1003,10 +1078,76 @@ int hvg_channel_retarget(struct hvg_channel *ch, unsigned int cpu)
 		kfree(w);
 	}
 	if (!ret)
-		ch->target_cpu = cpu;
+		WRITE_ONCE(ch->target_cpu, cpu);
 out:
 	mutex_unlock(&ch->lock);
+	cpus_read_unlock();
 	return ret;
+}
+
+/*
+ * CPU hotplug: the host interrupts a channel's CPU and sends every
+ * message to the CPU named at INITIATE_CONTACT, and neither can be moved
+ * once the CPU is gone. Offlining such a CPU is refused (-EBUSY) while
+ * connected, as upstream's hv_synic_cleanup() does; channels are moved
+ * off it first through channels/<relid>/cpu. Runs in the hotplug
+ * thread, hotplug lock held: no channel is added or moved meanwhile.
+ */
+static int hvg_cpu_offline(unsigned int cpu)
+{
+	struct hvg_channel *ch;
+	int ret = 0;
+
+	mutex_lock(&hvg_conn.channels_lock);
+	if (!READ_ONCE(hvg_conn.connected))
+		goto out;
+	if (cpu == HVG_CONNECT_CPU) {
+		pr_notice("CPU %u receives VMBus messages: it stays online\n",
+			  cpu);
+		ret = -EBUSY;
+		goto out;
+	}
+	list_for_each_entry(ch, &hvg_conn.channels, node) {
+		if (READ_ONCE(ch->target_cpu) == cpu) {
+			pr_notice("CPU %u takes the interrupts of channel %u: move it (channels/%u/cpu) first\n",
+				  cpu, ch->relid, ch->relid);
+			ret = -EBUSY;
+			break;
+		}
+	}
+out:
+	mutex_unlock(&hvg_conn.channels_lock);
+	return ret;
+}
+
+static int hvg_cpu_online(unsigned int cpu)
+{
+	return 0;
+}
+
+static int hvg_cpuhp_state;
+
+/*
+ * After the platform's own hotplug state (hyperv.c's SynIC), so that it
+ * is torn down first: a refused offline never reaches the SynIC.
+ */
+int hvg_cpuhp_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "hvg/vmbus:channels",
+					hvg_cpu_online, hvg_cpu_offline);
+	if (ret < 0)
+		return ret;
+	hvg_cpuhp_state = ret;
+	return 0;
+}
+
+void hvg_cpuhp_exit(void)
+{
+	if (hvg_cpuhp_state > 0)
+		cpuhp_remove_state_nocalls(hvg_cpuhp_state);
+	hvg_cpuhp_state = 0;
 }
 
 int hvg_channels_init(void)

@@ -56,15 +56,51 @@ static const u16 hvg_min_size[HV_CHMSG_COUNT] = {
 		sizeof(struct hv_chmsg_modifychannel_response),
 };
 
-int hvg_post(const void *msg, u32 len)
+/*
+ * HvPostMessage with upstream's back-off while the host's buffers are
+ * full (vmbus_post_msg()): up to 100 tries, waiting 1 us before the
+ * second and twice as long before each next one up to 2^21 us (~2 s),
+ * so about three minutes in all; sleeping where the caller can, waiting
+ * in place where it cannot (panic).
+ */
+#define HVG_POST_TRIES		100
+#define HVG_POST_DOUBLINGS	21
+
+static int hvg_post_retry(const void *msg, u32 len, bool can_sleep)
 {
 	struct hvg_platform *p = hvg_conn.platform;
+	unsigned long us = 1;
+	int ret = -ENOBUFS, tries;
 
 	if (!p)
 		return -ENODEV;
 	if (len > HV_MSG_PAYLOAD_MAX)
 		return -EMSGSIZE;
-	return p->post_message(p, hvg_conn.msg_conn_id, msg, len);
+	for (tries = 0; tries < HVG_POST_TRIES; tries++) {
+		ret = p->post_message(p, hvg_conn.msg_conn_id, msg, len);
+		if (ret != -ENOBUFS)
+			return ret;
+		if (can_sleep && us >= USEC_PER_MSEC)
+			msleep(us / USEC_PER_MSEC);
+		else if (can_sleep)
+			usleep_range(us, 2 * us);
+		else if (us < USEC_PER_MSEC)
+			udelay(us);
+		else
+			mdelay(us / USEC_PER_MSEC);
+		if (tries < HVG_POST_DOUBLINGS)
+			us *= 2;
+	}
+	pr_err("the host's message buffers stayed full: message %u not posted\n",
+	       ((const struct hv_chmsg_header *)msg)->msgtype);
+	return ret;
+}
+
+/* From a context that may sleep: every caller but the panic path. */
+int hvg_post(const void *msg, u32 len)
+{
+	might_sleep();
+	return hvg_post_retry(msg, len, true);
 }
 
 void hvg_waiter_init(struct hvg_waiter *w, u32 msgtype, u32 key, u32 relid)
@@ -244,7 +280,7 @@ void hvg_signal_host(struct hvg_channel *ch)
 	struct hv_monitor_page *mp = hvg_conn.monitor_pages[1];
 	u8 id = ch->offer.monitorid;
 
-	ch->events++;
+	atomic64_inc(&ch->events);
 	/*
 	 * Below 5.0 a channel without a dedicated interrupt also gets its bit
 	 * in the interrupt page's second half (vmbus_send_interrupt()). From
@@ -291,7 +327,7 @@ static int hvg_try_version(u32 version)
 
 	msg.header.msgtype = HV_CHMSG_INITIATE_CONTACT;
 	msg.vmbus_version_requested = version;
-	msg.target_vcpu = p->vp_index(p, 0);
+	msg.target_vcpu = p->vp_index(p, HVG_CONNECT_CPU);
 	/* The SINT from 5.0 on, the interrupt page before. */
 	if (version >= HV_VMBUS_VERSION_WIN10_V5)
 		msg.interrupt_page_or_sint = HV_VMBUS_MESSAGE_SINT;
@@ -391,19 +427,29 @@ MODULE_PARM_DESC(unload_timeout,
 		 "Seconds to wait for the host to answer UNLOAD (default 100)");
 
 /*
- * Tell the host we are going away and wait until it has let go. Until it
- * answers, it may still write the monitor and interrupt pages: if it does
- * not answer in time, they are leaked rather than handed back to the
- * allocator.
+ * Hosts before protocol 3.0 (Windows Server 2012) have no UNLOAD:
+ * vmbus_initiate_unload() does not send it below VERSION_WIN8_1.
  */
-void hvg_disconnect(void)
+static bool hvg_host_has_unload(void)
+{
+	return hvg_conn.version >= HV_VMBUS_VERSION_WIN8_1;
+}
+
+/*
+ * Post UNLOAD and wait up to unload_timeout for UNLOAD_RESPONSE. Marks
+ * the connection down whatever the outcome. Returns 0 if the host
+ * answered (or has no UNLOAD), else the error.
+ */
+static int hvg_unload_wait(void)
 {
 	struct hv_chmsg_header msg = { .msgtype = HV_CHMSG_UNLOAD };
 	struct hvg_waiter *w;
 	int ret = -ENOMEM;
 
-	if (!hvg_conn.connected)
-		return;
+	if (!hvg_host_has_unload()) {
+		hvg_conn.connected = false;
+		return 0;
+	}
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
 	if (w) {
 		hvg_waiter_init(w, HV_CHMSG_UNLOAD_RESPONSE, 0, U32_MAX);
@@ -413,6 +459,22 @@ void hvg_disconnect(void)
 		kfree(w);
 	}
 	hvg_conn.connected = false;
+	return ret;
+}
+
+/*
+ * Tell the host we are going away and wait until it has let go. Until it
+ * answers, it may still write the monitor and interrupt pages: if it does
+ * not answer in time, they are leaked rather than handed back to the
+ * allocator.
+ */
+void hvg_disconnect(void)
+{
+	int ret;
+
+	if (!hvg_conn.connected)
+		return;
+	ret = hvg_unload_wait();
 	if (ret) {
 		pr_warn("the host did not answer UNLOAD (%d): leaking the monitor and interrupt pages it may still write\n",
 			ret);
@@ -425,14 +487,50 @@ void hvg_disconnect(void)
 }
 
 /*
- * Panic: we cannot sleep or wait for workers, but the host must still
- * learn that this VM's channels are dead, or a kdump kernel could not
- * connect. Post UNLOAD and move on.
+ * The machine is going down (reboot, power-off, kexec), after
+ * device_shutdown(): the drivers have had their shutdown calls on a live
+ * bus. Tell the host, wait for its answer, and keep every page: a kexec'd
+ * kernel starts on memory the host no longer writes, and there is no one
+ * left to reuse the pages before that.
+ */
+void hvg_shutdown_unload(void)
+{
+	int ret;
+
+	if (!hvg_conn.connected)
+		return;
+	ret = hvg_unload_wait();
+	if (ret)
+		pr_warn("the host did not answer UNLOAD at shutdown (%d)\n", ret);
+	else
+		pr_info("the host let go of this guest (UNLOAD answered)\n");
+}
+
+/* Upstream's vmbus_wait_for_unload(): 100 s, polling every 10 ms. */
+#define HVG_CRASH_UNLOAD_MS	(100 * 1000)
+
+/*
+ * Panic: nothing may sleep, other CPUs are stopped and no interrupt will
+ * come. Post UNLOAD; where the platform can look for the answer without
+ * interrupts, wait for it, so a kdump kernel finds a host that has let go
+ * of this kernel's pages (upstream's vmbus_initiate_unload(true)).
  */
 void hvg_unload_atomic(void)
 {
 	struct hv_chmsg_header msg = { .msgtype = HV_CHMSG_UNLOAD };
+	struct hvg_platform *p = hvg_conn.platform;
 
-	if (hvg_conn.connected && hvg_conn.platform)
-		hvg_post(&msg, sizeof(msg));
+	if (!hvg_conn.connected || !p)
+		return;
+	hvg_conn.connected = false;
+	if (hvg_conn.version < HV_VMBUS_VERSION_WIN8_1)
+		return;
+	if (hvg_post_retry(&msg, sizeof(msg), false))
+		return;
+	if (!p->crash_unload_wait)
+		return;
+	if (p->crash_unload_wait(p, HVG_CRASH_UNLOAD_MS))
+		pr_emerg("the host answered UNLOAD\n");
+	else
+		pr_emerg("continuing without the host's answer to UNLOAD\n");
 }

@@ -41,49 +41,40 @@ struct hvg_synic {
 static DEFINE_PER_CPU(struct hvg_synic, hvg_synic);
 static int hvg_cpuhp_state;
 
+/* One HvPostMessage; hv_vmbus retries when the host is busy. */
 static int hvg_hyperv_post(struct hvg_platform *p, u32 conn_id,
 			   const void *msg, u32 len)
 {
 	struct hv_post_message_input *in;
 	unsigned long flags;
-	int tries;
 	u64 status;
 
-	for (tries = 0; tries < 2000; tries++) {
-		local_irq_save(flags);
-		in = *this_cpu_ptr(hyperv_pcpu_input_arg);
-		in->connection_id = conn_id;
-		in->reserved = 0;
-		in->message_type = HV_POST_MESSAGE_TYPE_VMBUS;
-		in->payload_size = len;
-		memcpy(in->payload, msg, len);
-		status = hv_do_hypercall(HVCALL_POST_MESSAGE, in, NULL);
-		local_irq_restore(flags);
-		switch (hv_result(status)) {
-		case HV_STATUS_SUCCESS:
-			return 0;
-		case HV_STATUS_INSUFFICIENT_MEMORY:
-		case HV_STATUS_INSUFFICIENT_BUFFERS:
-			/*
-			 * The host's queue is full: back off and retry, for
-			 * up to 10 ms in all. Callers may be atomic (panic),
-			 * so this must not sleep.
-			 */
-			udelay(5);
-			continue;
-		case HV_STATUS_INVALID_CONNECTION_ID:
-			/*
-			 * No such port on this host: a host older than 5.0
-			 * answers INITIATE_CONTACT on id 4 so, and the caller
-			 * tries the next version (vmbus_post_msg()).
-			 */
-			return -ENXIO;
-		default:
-			pr_err_ratelimited("HvPostMessage failed: %#llx\n", status);
-			return -EIO;
-		}
+	local_irq_save(flags);
+	in = *this_cpu_ptr(hyperv_pcpu_input_arg);
+	in->connection_id = conn_id;
+	in->reserved = 0;
+	in->message_type = HV_POST_MESSAGE_TYPE_VMBUS;
+	in->payload_size = len;
+	memcpy(in->payload, msg, len);
+	status = hv_do_hypercall(HVCALL_POST_MESSAGE, in, NULL);
+	local_irq_restore(flags);
+	switch (hv_result(status)) {
+	case HV_STATUS_SUCCESS:
+		return 0;
+	case HV_STATUS_INSUFFICIENT_MEMORY:
+	case HV_STATUS_INSUFFICIENT_BUFFERS:
+		return -ENOBUFS;
+	case HV_STATUS_INVALID_CONNECTION_ID:
+		/*
+		 * No such port on this host: a host older than 5.0 answers
+		 * INITIATE_CONTACT on id 4 so, and the caller tries the next
+		 * version (vmbus_post_msg()).
+		 */
+		return -ENXIO;
+	default:
+		pr_err_ratelimited("HvPostMessage failed: %#llx\n", status);
+		return -EIO;
 	}
-	return -EAGAIN;
 }
 
 static void hvg_hyperv_signal(struct hvg_platform *p, u32 conn_id)
@@ -104,6 +95,75 @@ static u64 hvg_hyperv_ref_counter(struct hvg_platform *p)
 	return val;
 }
 
+static int hvg_synic_offline(unsigned int cpu);
+
+static void hvg_synic_off_here(void *unused)
+{
+	hvg_synic_offline(smp_processor_id());
+}
+
+/* Shutdown or kexec, after UNLOAD: SynIC off on every CPU. */
+static void hvg_hyperv_stop(struct hvg_platform *p)
+{
+	on_each_cpu(hvg_synic_off_here, NULL, 1);
+}
+
+/* Upstream's vmbus_wait_for_unload(): one look every 10 ms. */
+#define HVG_CRASH_POLL_MS	10
+#define HVG_CRASH_NOTICE_MS	5000
+
+/*
+ * Panic: look at every CPU's message slot for UNLOAD_RESPONSE, freeing
+ * each slot we look at (the EOM goes to this CPU's SynIC, as upstream
+ * does), then leave every slot empty for the next kernel and switch this
+ * CPU's SynIC off (hv_crash_handler()). The other CPUs are stopped: their
+ * SynIC registers are the next kernel's to reset.
+ */
+static bool hvg_hyperv_crash_unload_wait(struct hvg_platform *p,
+					 unsigned int ms)
+{
+	const struct hv_chmsg_header *hdr;
+	struct hv_message *msg;
+	unsigned int cpu, waited;
+	bool answered = false;
+	u32 type;
+
+	for (waited = 0; !answered && waited < ms;
+	     waited += HVG_CRASH_POLL_MS) {
+		for_each_present_cpu(cpu) {
+			struct hvg_synic *s = per_cpu_ptr(&hvg_synic, cpu);
+
+			if (!s->msg_page)
+				continue;
+			msg = (struct hv_message *)s->msg_page +
+			      HV_VMBUS_MESSAGE_SINT;
+			type = READ_ONCE(msg->header.message_type);
+			if (type == HVMSG_NONE)
+				continue;
+			hdr = (const void *)msg->u.payload;
+			if (READ_ONCE(msg->header.payload_size) >= sizeof(*hdr) &&
+			    READ_ONCE(hdr->msgtype) == HV_CHMSG_UNLOAD_RESPONSE)
+				answered = true;
+			vmbus_signal_eom(msg, type);
+		}
+		if (answered)
+			break;
+		if (waited && !(waited % HVG_CRASH_NOTICE_MS))
+			pr_emerg("still waiting for the host to answer UNLOAD\n");
+		mdelay(HVG_CRASH_POLL_MS);
+	}
+	for_each_present_cpu(cpu) {
+		struct hvg_synic *s = per_cpu_ptr(&hvg_synic, cpu);
+
+		if (!s->msg_page)
+			continue;
+		msg = (struct hv_message *)s->msg_page + HV_VMBUS_MESSAGE_SINT;
+		WRITE_ONCE(msg->header.message_type, HVMSG_NONE);
+	}
+	hvg_synic_offline(smp_processor_id());
+	return answered;
+}
+
 static struct hvg_platform hvg_hyperv_platform = {
 	.name = "hyperv",
 	.owner = THIS_MODULE,
@@ -111,6 +171,8 @@ static struct hvg_platform hvg_hyperv_platform = {
 	.signal_event = hvg_hyperv_signal,
 	.vp_index = hvg_hyperv_vp_index,
 	.ref_counter = hvg_hyperv_ref_counter,
+	.stop = hvg_hyperv_stop,
+	.crash_unload_wait = hvg_hyperv_crash_unload_wait,
 };
 
 /* The callback vector's handler: hard interrupt context. */

@@ -10,9 +10,17 @@
  * cannot go away while registered: unregistering is part of its exit.
  *
  * The host must hear UNLOAD before the guest's memory is reused, or it
- * keeps writing into rings that now belong to someone else: on reboot and
- * kexec (reboot notifier) and on panic (panic notifier; without waiting,
- * as nothing may sleep there). drivers/hv/vmbus_drv.c does the same.
+ * keeps writing into rings that now belong to someone else. On reboot,
+ * power-off and kexec that is the shutdown of the bus's root device,
+ * which runs after every vmbus driver's shutdown, so those still find a
+ * live bus (a disk can flush its cache), and before kexec's
+ * machine_shutdown().
+ * It waits for the host's answer, then the platform switches SynIC off
+ * on every CPU (upstream's hv_kexec_handler()). On panic the panic
+ * notifier posts UNLOAD and, where the platform can poll, waits without
+ * sleeping (upstream's vmbus_initiate_unload(true)); on Hyper-V the
+ * kernel runs panic notifiers before a kdump kernel
+ * (crash_kexec_post_notifiers, set by arch/x86/kernel/cpu/mshyperv.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,7 +28,7 @@
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
-#include <linux/reboot.h>
+#include <linux/platform_device.h>
 #include <hv/version.h>
 #include "vmbus.h"
 
@@ -121,16 +129,78 @@ void hvg_platform_unregister(struct hvg_platform *platform)
 }
 EXPORT_SYMBOL_GPL(hvg_platform_unregister);
 
-static int hvg_reboot_notify(struct notifier_block *nb, unsigned long code,
-			     void *unused)
+/* After every vmbus driver's shutdown: see the top of this file. */
+static void hvg_shutdown(void)
 {
-	hvg_unload_atomic();
-	return NOTIFY_DONE;
+	struct hvg_platform *p;
+
+	mutex_lock(&hvg_platform_lock);
+	p = hvg_conn.platform;
+	if (p) {
+		WRITE_ONCE(hvg_conn.tearing_down, true);
+		hvg_shutdown_unload();
+		if (p->stop)
+			p->stop(p);
+	}
+	mutex_unlock(&hvg_platform_lock);
 }
 
-static struct notifier_block hvg_reboot_nb = {
-	.notifier_call = hvg_reboot_notify,
+/*
+ * The bus's root device: every vmbus device is its child, as upstream's
+ * are children of the VMBus ACPI device. device_shutdown() shuts
+ * children down before their parent, so this driver's shutdown runs
+ * after every vmbus driver's, on reboot, power-off and kexec alike (a
+ * syscore callback would not do: kernel_kexec() runs syscore_shutdown()
+ * only since 6.7, and the reboot notifier runs before device_shutdown()).
+ */
+static struct platform_device *hvg_root_pdev;
+
+static void hvg_root_shutdown(struct platform_device *pdev)
+{
+	hvg_shutdown();
+}
+
+static struct platform_driver hvg_root_driver = {
+	.driver = {
+		.name = "hv_vmbus",
+		/* Unbound, it would miss the shutdown call. */
+		.suppress_bind_attrs = true,
+	},
+	.shutdown = hvg_root_shutdown,
 };
+
+struct device *hvg_root_device(void)
+{
+	return &hvg_root_pdev->dev;
+}
+
+static int hvg_root_register(void)
+{
+	int ret;
+
+	ret = platform_driver_register(&hvg_root_driver);
+	if (ret)
+		return ret;
+	hvg_root_pdev = platform_device_register_simple("hv_vmbus",
+							PLATFORM_DEVID_NONE,
+							NULL, 0);
+	if (IS_ERR(hvg_root_pdev)) {
+		platform_driver_unregister(&hvg_root_driver);
+		return PTR_ERR(hvg_root_pdev);
+	}
+	if (!hvg_root_pdev->dev.driver) {
+		platform_device_unregister(hvg_root_pdev);
+		platform_driver_unregister(&hvg_root_driver);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void hvg_root_unregister(void)
+{
+	platform_device_unregister(hvg_root_pdev);
+	platform_driver_unregister(&hvg_root_driver);
+}
 
 static int hvg_panic_notify(struct notifier_block *nb, unsigned long code,
 			    void *unused)
@@ -163,7 +233,13 @@ static int __init hvg_vmbus_init(void)
 		hvg_channels_exit();
 		return ret;
 	}
-	register_reboot_notifier(&hvg_reboot_nb);
+	ret = hvg_root_register();
+	if (ret) {
+		pr_err("cannot register the bus's root device: %d\n", ret);
+		hvg_bus_exit();
+		hvg_channels_exit();
+		return ret;
+	}
 	atomic_notifier_chain_register(&panic_notifier_list, &hvg_panic_nb);
 
 	if (hvg_running_on_hyperv()) {
@@ -177,11 +253,18 @@ static int __init hvg_vmbus_init(void)
 	} else {
 		pr_info("not running on Hyper-V, waiting for a platform (hv_sim)\n");
 	}
+	ret = hvg_cpuhp_init();
+	if (ret) {
+		pr_err("cannot watch CPU hotplug: %d\n", ret);
+		if (on_hyperv)
+			hvg_hyperv_exit();
+		goto fail;
+	}
 	return 0;
 
 fail:
 	atomic_notifier_chain_unregister(&panic_notifier_list, &hvg_panic_nb);
-	unregister_reboot_notifier(&hvg_reboot_nb);
+	hvg_root_unregister();
 	hvg_bus_exit();
 	hvg_channels_exit();
 	return ret;
@@ -189,10 +272,11 @@ fail:
 
 static void __exit hvg_vmbus_exit(void)
 {
+	hvg_cpuhp_exit();
 	if (on_hyperv)
 		hvg_hyperv_exit();
 	atomic_notifier_chain_unregister(&panic_notifier_list, &hvg_panic_nb);
-	unregister_reboot_notifier(&hvg_reboot_nb);
+	hvg_root_unregister();
 	hvg_bus_exit();
 	hvg_channels_exit();
 }

@@ -20,6 +20,9 @@
 #include <hvg/platform.h>
 #include "compat.h"
 
+/* The CPU named in INITIATE_CONTACT: it receives every VMBus message. */
+#define HVG_CONNECT_CPU	0
+
 enum hvg_channel_state {
 	HVG_CH_OFFERED,
 	HVG_CH_OPEN,
@@ -41,6 +44,12 @@ struct hvg_channel {
 	bool rescinded;
 	bool registered;		/* device_add() done (primary) */
 	bool released;			/* rescinded sub-channel: relid given back */
+	/*
+	 * A sub-channel whose primary was rescinded first: off the
+	 * primary's list, closed, waiting for its own rescind, which
+	 * releases and frees it (channels_lock).
+	 */
+	bool orphan;
 	struct work_struct register_work;
 	struct work_struct rescind_work;
 	struct work_struct sub_work;	/* tell the driver of a sub-channel */
@@ -68,11 +77,16 @@ struct hvg_channel {
 	u32 next_request;
 
 	/* counters (sysfs channels/<relid>/) */
-	u64 interrupts;			/* host-to-guest events */
-	u64 events;			/* guest-to-host signals */
+	atomic64_t interrupts;		/* host-to-guest events */
+	atomic64_t events;		/* guest-to-host signals */
 
-	struct kobject kobj;		/* channels/<relid> */
-	bool kobj_added;
+	/*
+	 * channels/<relid>. Once initialised it owns the channel's memory:
+	 * hvg_channel_free() drops hv_vmbus's reference.
+	 */
+	struct kobject kobj;
+	bool kobj_inited;
+	bool kobj_added;		/* in sysfs now */
 };
 
 /* A thread waiting for the host's answer to a channel message. */
@@ -134,11 +148,16 @@ int hvg_post_and_wait(const void *msg, u32 len, struct hvg_waiter *w,
 void hvg_cancel_waiters(u32 relid);
 int hvg_connect(u32 max_version);
 void hvg_disconnect(void);
+int hvg_cpuhp_init(void);
+struct device *hvg_root_device(void);
+void hvg_cpuhp_exit(void);
+void hvg_shutdown_unload(void);
 void hvg_signal_host(struct hvg_channel *ch);
 void hvg_unload_atomic(void);
 
 /* channel.c */
 void hvg_channel_free(struct hvg_channel *ch);
+struct hvg_channel *hvg_channel_alloc(const struct hv_chmsg_offer *offer);
 void hvg_handle_offer(const struct hv_chmsg_offer *offer);
 void hvg_handle_rescind(u32 relid);
 void hvg_remove_all_channels(void);

@@ -63,12 +63,21 @@ hvg_panic() {
 # log that WHO (default: the scenario) ran them. guest-run.sh does the same
 # in its root for the kernel's orderly_poweroff()/orderly_reboot(), which
 # run there.
+#
+# A reboot with a kernel loaded for kexec (kexec -l) starts that kernel
+# instead (kexec -e), as a system set up for kexec reboots does
+# (kexec-tools' LOAD_KEXEC, systemctl kexec): vmbus-kexec.
 hvg_stand_in_power_commands() {
-	local c who=${1:-the scenario}
+	local c who=${1:-the scenario} kexec=
 	for c in poweroff reboot; do
 		rm -f /sbin/$c
-		printf '#!/bin/sh\necho "hvg: /sbin/%s run by %s" >/dev/kmsg\nexec /bin/busybox %s -f\n' \
-			$c "$who" $c >/sbin/$c
+		[ $c = reboot ] && kexec='if [ "$(cat /sys/kernel/kexec_loaded)" = 1 ]; then
+	echo "hvg: /sbin/reboot: a kernel is loaded for kexec: kexec -e" >/dev/kmsg
+	exec kexec -e
+fi
+'
+		printf '#!/bin/sh\necho "hvg: /sbin/%s run by %s" >/dev/kmsg\n%sexec /bin/busybox %s -f\n' \
+			$c "$who" "$kexec" $c >/sbin/$c
 		chmod 755 /sbin/$c
 	done
 }

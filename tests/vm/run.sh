@@ -184,6 +184,7 @@ judge() {
 		case "$power" in
 		off) want='reboot: Power down' ;;
 		reboot) want='reboot: Restarting system' ;;
+		kexec) want="hvg: the kexec'd kernel reached its init" ;;
 		panic) want='Kernel panic - not syncing' ;;
 		*) verdict FAIL "$sc" "unknown '# power: $power' declaration"; return 1 ;;
 		esac
@@ -198,16 +199,24 @@ judge() {
 			return 1
 		fi
 	fi
-	# "# console: REGEX": the kernel must have printed a line matching it
-	# after the scenario started (after the crash, for "# power: panic").
-	from="hvg: scenario $sc start"
-	[ "$power" = panic ] && from='hvg: crashing the kernel on purpose'
+	# "# console: REGEX" lines: the kernel must have printed a line
+	# matching each, in the order they are declared, after the scenario
+	# started (after the crash, for "# power: panic").
+	local after n=0 at
+	after=$(grep -n -m1 -F "hvg: scenario $sc start" "$console" | cut -d: -f1)
+	[ "$power" = panic ] &&
+		after=$(grep -n -m1 -F 'hvg: crashing the kernel on purpose' "$console" | cut -d: -f1)
+	from="the scenario's start"
 	while IFS= read -r re; do
-		if ! sed -n "/$from/,\$p" "$console" | grep -qE "$re"; then
+		n=$((n + 1))
+		at=$(tail -n +"$((${after:-0} + 1))" "$console" | grep -n -m1 -E "$re" | cut -d: -f1)
+		if [ -z "$after" ] || [ -z "$at" ]; then
 			show "console" "$console" 30
-			verdict FAIL "$sc" "the console has no line matching '$re' after '$from'"
+			verdict FAIL "$sc" "the console has no line matching '$re' after $from"
 			return 1
 		fi
+		after=$((after + at))
+		from="console line $after (# console: line $n)"
 	done < <(sed -n 's/^# console: *//p' "$HVG_SRC/tests/vm/scenarios/$sc.sh")
 	result=$(cat "$art/result" 2>/dev/null)
 	if [ "$result" != success ]; then
@@ -257,7 +266,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		-nodefaults -display none -monitor none -no-reboot \
 		-serial "file:$console" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.kernel=$kernel hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")" \
+		-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.kernel=$kernel hvg.kimage=$KIMAGE hvg.initrd=$initrd hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$kdir,mount_tag=results,security_model=none" \
 		</dev/null >"$kdir/.boot-$boot_n.qemu.log" 2>&1

@@ -82,6 +82,14 @@ struct hv_ic_negotiate {
 	struct hv_ic_version versions[];
 } __packed;
 
+/*
+ * The guest's answer to NEGOTIATE always says 0x10 bytes (the header and
+ * two versions), whatever it holds: drivers/hv/channel_mgmt.c,
+ * vmbus_prep_negotiate_resp(), sets icmsgsize = 0x10.
+ */
+#define HV_IC_NEGOTIATE_ANSWER_SIZE \
+	(sizeof(struct hv_ic_negotiate) + 2 * sizeof(struct hv_ic_version))
+
 /* Shutdown. */
 #define HV_SHUTDOWN_FLAG_FORCE		0x1
 #define HV_SHUTDOWN_FLAG_REBOOT		0x2
@@ -132,6 +140,7 @@ struct hv_ic_timesync_ref {
 static_assert(sizeof(struct hv_ic_pipe_hdr) == 8);
 static_assert(sizeof(struct hv_ic_hdr) == 20);
 static_assert(sizeof(struct hv_ic_negotiate) == 8);
+static_assert(HV_IC_NEGOTIATE_ANSWER_SIZE == 0x10);
 static_assert(sizeof(struct hv_ic_shutdown) == 2060);
 static_assert(sizeof(struct hv_ic_heartbeat) == 40);
 static_assert(sizeof(struct hv_ic_timesync) == 25);

@@ -10,10 +10,11 @@
  *
  * Guest to host: post_message() is HvPostMessage (a channel message of at
  * most HV_MSG_PAYLOAD_MAX bytes to a connection id) and signal_event() is
- * HvSignalEvent (a channel's connection id). post_message() returns 0,
- * -ENXIO if the host has no such connection id
- * (HV_STATUS_INVALID_CONNECTION_ID), -EAGAIN if its buffers stayed full,
- * or another negative errno.
+ * HvSignalEvent (a channel's connection id). post_message() makes one
+ * attempt and returns 0, -ENXIO if the host has no such connection id
+ * (HV_STATUS_INVALID_CONNECTION_ID), -ENOBUFS if its buffers are full
+ * (HV_STATUS_INSUFFICIENT_BUFFERS or _MEMORY; hv_vmbus backs off and
+ * retries, as vmbus_post_msg() does), or another negative errno.
  * Host to guest: the platform calls hvg_vmbus_on_message() when a message
  * arrives on the VMBus SINT and hvg_vmbus_on_channel_event() for each
  * channel whose event flag it found set, both from interrupt context on
@@ -39,6 +40,20 @@ struct hvg_platform {
 	 * the host also reads to stamp time samples.
 	 */
 	u64 (*ref_counter)(struct hvg_platform *p);
+	/*
+	 * Optional: the machine is going down (reboot, power-off, kexec) and
+	 * the host has answered UNLOAD, or not in time. Stop taking the
+	 * host's interrupts on every CPU (SynIC off), so that a kexec'd
+	 * kernel does not inherit pages the host writes. May sleep.
+	 */
+	void (*stop)(struct hvg_platform *p);
+	/*
+	 * Optional, for a panic after UNLOAD was posted: other CPUs are
+	 * stopped and no interrupt will come. Look for UNLOAD_RESPONSE in
+	 * the message slots directly for up to @ms, then empty every CPU's
+	 * slot and switch this CPU's SynIC off. True if the answer came.
+	 */
+	bool (*crash_unload_wait)(struct hvg_platform *p, unsigned int ms);
 };
 
 int hvg_platform_register(struct hvg_platform *platform);

@@ -45,6 +45,12 @@ struct hvg_driver {
 	int (*probe)(struct hvg_device *dev,
 		     const struct hv_vmbus_device_id *id);
 	void (*remove)(struct hvg_device *dev);
+	/*
+	 * Optional: the machine is going down. Called with the bus still
+	 * connected (UNLOAD comes after every driver's shutdown), so a
+	 * driver can flush what its device holds.
+	 */
+	void (*shutdown)(struct hvg_device *dev);
 	struct device_driver driver;
 };
 

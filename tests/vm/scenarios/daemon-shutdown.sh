@@ -2,8 +2,9 @@
 # power: reboot
 # Our shutdown daemon (daemons/shutdown) against hv_utils and hv_sim: it
 # registers on /dev/vmbus/hv_shutdown, runs its hooks and the configured
-# command for each host request (power off, forced reboot without hooks,
-# hibernate through the power-state file) and the host gets OK. Then the
+# command for each host request (power off, forced reboot without hooks)
+# and the host gets OK; hibernate is refused before it reaches the daemon
+# (hv_vmbus cannot suspend yet). Then the
 # daemon is killed, and the next host request (reboot) is carried out by
 # the kernel itself: run.sh checks that the VM restarted.
 # systemd-logind is not running in the test VM, so method = exec and the
@@ -58,10 +59,11 @@ hvg_check "forced reboot answered OK" grep -q 'status=0x00000000' $ic/shutdown/r
 hvg_check "the daemon ran 'shutdown -r now'" test "$(tail -1 /tmp/shutdown-args)" = "-r now"
 hvg_check "a forced request skips the hooks" test "$(wc -l </tmp/hook-args)" = 1
 request hibernate
-hvg_check "hibernate answered OK" grep -q 'status=0x00000000' $ic/shutdown/reply
-n=50
-until [ -s /tmp/power-state ] || [ $n = 0 ]; do sleep 0.1; n=$((n - 1)); done
-hvg_check "the daemon wrote 'disk' to the power-state file" test "$(cat /tmp/power-state)" = disk
+# hv_vmbus cannot suspend its channels yet: hv_utils refuses before the
+# daemon hears of it (the daemon's hibernate path: its unit tests).
+hvg_check "hibernate is refused (HV_E_FAIL)" grep -q 'status=0x80004005' $ic/shutdown/reply
+sleep 1
+hvg_check "the daemon was not asked to hibernate" test ! -s /tmp/power-state
 hvg_check "the kernel did not act itself while the daemon served" \
 	sh -c '! hvg_dmesg_has "host requested"'
 cat /tmp/daemon.log

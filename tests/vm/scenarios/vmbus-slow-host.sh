@@ -7,6 +7,7 @@
 # answers GPADL_TEARDOWN after the guest's 10 s: the guest leaks the ring
 # memory rather than free it under the host. hv_sim checks at each late
 # answer that the pages are still allocated (a violation otherwise).
+# And a busy host, which refuses posts with INSUFFICIENT_BUFFERS in bursts.
 
 sim=/sys/kernel/debug/hv_sim
 freed='guest protocol violation: guest freed a shared page'
@@ -56,5 +57,36 @@ hvg_check "hv_sim sent its late GPADL_TORNDOWN" \
 hvg_check "no page freed under the host" test "$(cat $sim/violations)" = 0
 echo 0 >$sim/teardown_delay_ms
 hvg_rmmod hv_sim
+
+# A busy host: after every 3 posts it takes, it refuses 2 with
+# HV_STATUS_INSUFFICIENT_BUFFERS. The guest backs off and posts again
+# (vmbus_post_msg()); nothing is lost through offers, opens, GPADLs,
+# sub-channels, rescinds, closes and UNLOAD. Before, a refusal was
+# retried in place for at most 10 ms and then failed.
+hvg_insmod hv_echo_test
+hvg_insmod hv_sim devices=echo,heartbeat
+echo 3 >$sim/busy_every
+echo 2 >$sim/busy_burst
+for round in 1 2 3; do
+	hvg_check "round $round: an echo device is bound" \
+		hvg_wait_for 20 sh -c 'ls -d /sys/kernel/debug/hv_echo_test/*/ >/dev/null 2>&1'
+	run=$(ls -d /sys/kernel/debug/hv_echo_test/*/ | head -1)
+	echo "3 20" >"$run/subchannels" || hvg_fail "round $round: sub-channels: $(cat "$run/result")"
+	hvg_check "round $round: 3 sub-channels carried traffic" \
+		test "$(grep -c 'ok sent=20 received=20 errors=0' "$run/result")" = 3
+	dev=/sys/bus/vmbus/devices/$(basename "$run")
+	echo "$(cat "$dev/id")" >$sim/rescind || hvg_fail "rescind"
+	hvg_check "round $round: the device went with its rescind" hvg_wait_for 20 test ! -e "$dev"
+	echo echo >$sim/offer || hvg_fail "offer echo"
+done
+hvg_check "the host refused posts" test "$(cat $sim/busy_refusals)" -gt 0
+echo "$(cat $sim/busy_refusals) posts refused as busy, all posted again"
+hvg_check "no protocol violation on a busy host" test "$(cat $sim/violations)" = 0
+hvg_rmmod hv_echo_test
+unloads=$(hvg_dmesg | grep -c 'hv_sim: answered UNLOAD$')
+hvg_rmmod hv_sim
+hvg_check "no message given up" sh -c "! dmesg | grep -q 'message buffers stayed full'"
+hvg_check "UNLOAD went through on a busy host" \
+	test "$(hvg_dmesg | grep -c 'hv_sim: answered UNLOAD$')" = $((unloads + 1))
 hvg_rmmod hv_vmbus
 hvg_pass

@@ -3,7 +3,9 @@
 # it is not open, as upstream: one the driver has open stays until the
 # driver closes it; one nobody has open goes at once. The host frees its
 # side only on RELID_RELEASED (hv_sim's channels/<relid> then goes), and
-# counts a violation for any message about a released relid.
+# counts a violation for any message about a released relid. A primary
+# rescinded before its sub-channels leaves them waiting for their own
+# rescinds.
 
 sim=/sys/kernel/debug/hv_sim
 drv=/sys/bus/vmbus/drivers/hv_echo_test
@@ -65,6 +67,42 @@ hvg_check "no protocol violation seen by the host" test "$(cat $sim/violations)"
 relid=$(cat "$dev/id")
 echo "$relid" >$sim/rescind
 hvg_check "the device is gone after its rescind" hvg_wait_for 10 test ! -e "$dev"
+hvg_check "the host freed every channel" hvg_wait_for 10 sh -c "[ -z \"\$(ls $sim/channels)\" ]"
+hvg_check "no protocol violation seen by the host" test "$(cat $sim/violations)" = 0
+
+# The primary rescinded before its sub-channels (rescind_alone): the
+# sub-channels' relids stay the host's until their own rescinds come; then
+# each is released. Before, the guest released them with the primary (a
+# violation: RELID_RELEASED for a relid not rescinded) and dropped their
+# rescinds as unknown.
+echo echo >$sim/offer || hvg_fail "offer a second echo device"
+hvg_check "a new echo device is bound" hvg_wait_for 20 sh -c "ls $drv | grep -q -- -"
+name=$(ls "$drv" | grep -- - | head -1)
+dev=/sys/bus/vmbus/devices/$name
+run=/sys/kernel/debug/hv_echo_test/$name
+echo "2 20" >"$run/subchannels" || hvg_fail "sub-channels: $(cat "$run/result")"
+hvg_check "2 sub-channels carried traffic" \
+	test "$(grep -c 'ok sent=20 received=20 errors=0' "$run/result")" = 2
+subs=
+for c in "$dev"/channels/*; do
+	[ "$(cat "$c/subchannel_id")" -ge 1 ] && subs="$subs $(basename "$c")"
+done
+relid=$(cat "$dev/id")
+echo "$relid" >$sim/rescind_alone || hvg_fail "rescind_alone $relid"
+hvg_check "the device is gone after its rescind" hvg_wait_for 10 test ! -e "$dev"
+for sc in $subs; do
+	hvg_check "sub-channel $sc waits for its own rescind" \
+		hvg_wait_for 10 hvg_dmesg_has "relid $sc: sub-channel waits for its own rescind"
+	hvg_check "the host still has sub-channel $sc" test -d "$sim/channels/$sc"
+done
+hvg_check "no protocol violation after the primary's rescind" test "$(cat $sim/violations)" = 0
+for sc in $subs; do
+	echo "$sc" >$sim/rescind_alone || hvg_fail "rescind_alone $sc"
+	hvg_check "sub-channel $sc released on its own rescind" \
+		hvg_wait_for 10 test ! -d "$sim/channels/$sc"
+done
+hvg_check "no rescind was dropped as unknown" \
+	sh -c "! dmesg | sed -n '/hvg: scenario $HVG_SCENARIO start\$/,\$p' | grep 'rescind of unknown relid'"
 hvg_check "the host freed every channel" hvg_wait_for 10 sh -c "[ -z \"\$(ls $sim/channels)\" ]"
 hvg_check "no protocol violation seen by the host" test "$(cat $sim/violations)" = 0
 hvg_rmmod hv_echo_test
