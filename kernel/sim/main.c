@@ -5,14 +5,18 @@
  *
  * It registers the "sim" platform with hv_vmbus, which then connects to it
  * exactly as it would to Hyper-V, and offers the devices of a default
- * Generation 2 VM. It refuses to load on real Hyper-V: there the real
+ * Generation 2 (or 1) VM. It refuses to load on real Hyper-V: there the real
  * host is the only one that may answer.
  *
  * Parameters:
- *   devices=     comma-separated device types to offer at load (default:
- *                a Generation 2 VM: nic,scsi,keyboard,mouse,shutdown,
- *                timesync,heartbeat,kvp,vss,fcopy; "echo" adds the test
- *                device; an empty string offers nothing)
+ *   gen=         the VM generation whose devices are offered when
+ *                devices= is not given: 2 (the default) has a synthetic
+ *                SCSI controller and no IDE; 1 boots from IDE, whose
+ *                synthetic channel storvsc also drives, and has no SCSI
+ *                controller until one is added (Hyper-V's defaults)
+ *   devices=     comma-separated device types to offer at load, instead
+ *                of gen='s set ("echo" adds the test device; an empty
+ *                string offers nothing)
  *   host=        the host generation: 2012r2 (VMBus 3.0), 2016 (4.0),
  *                2019 (5.2), 2022 or azure (5.3; the default)
  *   max_version= caps the VMBus version the host accepts below its
@@ -26,10 +30,18 @@
 #include <linux/string.h>
 #include "sim.h"
 
-static char *devices =
-	"nic,scsi,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy";
+static const char *const sim_gen_devices[] = {
+	[1] = "ide,nic,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy",
+	[2] = "nic,scsi,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy",
+};
+
+static unsigned int gen = 2;
+module_param(gen, uint, 0444);
+MODULE_PARM_DESC(gen, "VM generation whose devices are offered without devices= (1 or 2, default 2)");
+
+static char *devices;
 module_param(devices, charp, 0444);
-MODULE_PARM_DESC(devices, "Device types offered at load, comma-separated");
+MODULE_PARM_DESC(devices, "Device types offered at load, comma-separated (default: gen='s)");
 
 struct sim_host sim = {
 	.lock = __MUTEX_INITIALIZER(sim.lock),
@@ -100,7 +112,7 @@ static int sim_offer_defaults(void)
 	char *list, *cur, *name;
 	int ret = 0;
 
-	list = kstrdup(devices, GFP_KERNEL);
+	list = kstrdup(devices ?: sim_gen_devices[gen], GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
 	cur = list;
@@ -132,6 +144,10 @@ static int __init hvg_sim_init(void)
 	if (hvg_running_on_hyperv()) {
 		pr_err("refusing to load on Hyper-V: the real host is present\n");
 		return -ENODEV;
+	}
+	if (gen != 1 && gen != 2) {
+		pr_err("gen=%u: Hyper-V VMs are generation 1 or 2\n", gen);
+		return -EINVAL;
 	}
 	ret = sim_host_init();
 	if (ret)

@@ -124,6 +124,20 @@ hvg_wait_for() {
 	"$@"
 }
 
+# hvg_wait_echo [SECONDS]: wait (default 10 s) for an echo device bound
+# to hv_echo_test and print its name; status 1 if none comes.
+hvg_wait_echo() {
+	local n=$((${1:-10} * 10)) d
+	while :; do
+		for d in /sys/bus/vmbus/drivers/hv_echo_test/*-*; do
+			[ -e "$d" ] && { basename "$d"; return 0; }
+		done
+		[ $n -gt 0 ] || return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
 # hvg_ic_negotiated SERVICE: hv_sim and the guest agreed on versions of
 # an integration service (shutdown, timesync, heartbeat, kvp, vss, fcopy).
 hvg_ic_negotiated() {

@@ -153,10 +153,11 @@ judge() {
 	local sc=$1 art=$kdir/$1 power from re splat_end splats result
 	local console=$art/console.log
 	power=$(header "$sc" power | sed 's/[^a-z].*//')
-	# A scenario that declares "# power: panic" crashes the kernel on
-	# purpose (hvg_panic): its splats are looked for only up to that point.
+	# A scenario that declares "# power: panic" or "# power: kdump"
+	# crashes the kernel on purpose (hvg_panic): its splats are looked for
+	# only up to that point.
 	splat_end='$'
-	[ "$power" = panic ] && splat_end='/hvg: crashing the kernel on purpose/'
+	case "$power" in panic | kdump) splat_end='/hvg: crashing the kernel on purpose/' ;; esac
 	splats=$(sed -n "1,${splat_end}p" "$console" | grep -E "$splat_re" | head -5)
 	if [ -s "$art/kmemleak" ]; then
 		splats="$splats${splats:+
@@ -184,7 +185,7 @@ judge() {
 		case "$power" in
 		off) want='reboot: Power down' ;;
 		reboot) want='reboot: Restarting system' ;;
-		kexec) want="hvg: the kexec'd kernel reached its init" ;;
+		kexec | kdump) want="hvg: the kexec'd kernel reached its init" ;;
 		panic) want='Kernel panic - not syncing' ;;
 		*) verdict FAIL "$sc" "unknown '# power: $power' declaration"; return 1 ;;
 		esac
@@ -201,11 +202,13 @@ judge() {
 	fi
 	# "# console: REGEX" lines: the kernel must have printed a line
 	# matching each, in the order they are declared, after the scenario
-	# started (after the crash, for "# power: panic").
+	# started (after the crash, for "# power: panic" and "kdump").
 	local after n=0 at
 	after=$(grep -n -m1 -F "hvg: scenario $sc start" "$console" | cut -d: -f1)
-	[ "$power" = panic ] &&
-		after=$(grep -n -m1 -F 'hvg: crashing the kernel on purpose' "$console" | cut -d: -f1)
+	case "$power" in
+	panic | kdump)
+		after=$(grep -n -m1 -F 'hvg: crashing the kernel on purpose' "$console" | cut -d: -f1) ;;
+	esac
 	from="the scenario's start"
 	while IFS= read -r re; do
 		n=$((n + 1))
@@ -228,20 +231,32 @@ judge() {
 }
 
 # Order: as given, but a scenario that stops the VM goes last in its boot.
-# A boot's plan is everything up to and including the first of those.
+# A boot's plan is everything up to and including the first of those. A
+# scenario that needs kernel arguments of its own ("# boot: ARGS", e.g.
+# crashkernel= for kdump) gets a boot of its own, after the others.
 ordered=()
-for sc in "${scenarios[@]}"; do [ -z "$(header "$sc" power)" ] && ordered+=("$sc"); done
-for sc in "${scenarios[@]}"; do [ -n "$(header "$sc" power)" ] && ordered+=("$sc"); done
+for sc in "${scenarios[@]}"; do
+	[ -z "$(header "$sc" power)" ] && [ -z "$(header "$sc" boot)" ] && ordered+=("$sc")
+done
+for sc in "${scenarios[@]}"; do
+	[ -n "$(header "$sc" power)" ] && [ -z "$(header "$sc" boot)" ] && ordered+=("$sc")
+done
+for sc in "${scenarios[@]}"; do [ -n "$(header "$sc" boot)" ] && ordered+=("$sc"); done
 
 status=${bad:-0}
 remaining=("${ordered[@]}")
 while [ ${#remaining[@]} -gt 0 ]; do
 	plan=()
 	for sc in "${remaining[@]}"; do
+		if [ -n "$(header "$sc" boot)" ]; then
+			[ ${#plan[@]} = 0 ] && plan+=("$sc")
+			break
+		fi
 		plan+=("$sc")
 		[ "$single" = 1 ] && break
 		[ -n "$(header "$sc" power)" ] && break
 	done
+	boot_args=$(header "${plan[0]}" boot)
 	boot_n=$((boot_n + 1))
 	console=$kdir/.boot-$boot_n.console
 	{
@@ -266,7 +281,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		-nodefaults -display none -monitor none -no-reboot \
 		-serial "file:$console" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.kernel=$kernel hvg.kimage=$KIMAGE hvg.initrd=$initrd hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")" \
+		-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.kernel=$kernel hvg.kimage=$KIMAGE hvg.initrd=$initrd hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")${boot_args:+ $boot_args}" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$kdir,mount_tag=results,security_model=none" \
 		</dev/null >"$kdir/.boot-$boot_n.qemu.log" 2>&1

@@ -1,15 +1,18 @@
 # kernels: 6.1 6.12 debug
 # lsvmbus (tools/lsvmbus) lists exactly what hv_sim offered, with
-# upstream's class names, and -v shows each channel's relid and CPU.
+# upstream's class names, and -v shows each channel's relid and CPU; a
+# Generation 1 VM (gen=1) has IDE where Generation 2 has SCSI.
 
 lsvmbus=$HVG_BUILD/lsvmbus/lsvmbus
 [ -x "$lsvmbus" ] || hvg_fail "$lsvmbus was not built (make tools)"
+# all_offered: the 10 devices of a default VM are there.
+all_offered() {
+	[ "$(ls /sys/bus/vmbus/devices | wc -l)" -ge 10 ]
+}
+
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim
-for i in $(seq 50); do
-	[ "$(ls /sys/bus/vmbus/devices | wc -l)" -ge 10 ] && break
-	sleep 0.1
-done
+hvg_wait_for 5 all_offered
 out=$("$lsvmbus") || hvg_fail "lsvmbus failed"
 echo "$out"
 hvg_check "one line per offered device (10)" test "$(echo "$out" | wc -l)" = 10
@@ -37,5 +40,20 @@ for d in /sys/bus/vmbus/devices/*; do
 done
 echo "ok: -vv shows every channel and device id"
 hvg_rmmod hv_sim
+
+# A Generation 1 VM: IDE, no SCSI controller.
+hvg_insmod hv_sim gen=1
+hvg_wait_for 5 all_offered
+out=$("$lsvmbus") || hvg_fail "lsvmbus failed"
+echo "$out"
+hvg_check "gen=1: one line per offered device (10)" test "$(echo "$out" | wc -l)" = 10
+hvg_check "gen=1: an IDE controller" sh -c "echo \"\$1\" | grep -q 'Synthetic IDE Controller'" - "$out"
+hvg_check "gen=1: no SCSI controller" sh -c "! echo \"\$1\" | grep -q 'Synthetic SCSI Controller'" - "$out"
+hvg_rmmod hv_sim
+if insmod "$HVG_MODDIR/hv_sim.ko" gen=3 2>/dev/null; then
+	rmmod hv_sim
+	hvg_fail "hv_sim accepted gen=3"
+fi
+echo "ok: gen=3 refused"
 hvg_rmmod hv_vmbus
 hvg_pass

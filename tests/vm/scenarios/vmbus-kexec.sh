@@ -26,14 +26,8 @@ hvg_insmod hv_vmbus
 hvg_insmod hv_echo_test
 hvg_insmod hv_sim devices=echo,shutdown
 hvg_insmod hv_utils
-for i in $(seq 100); do
-	echo_dev=$(grep -l '{9a8b67c3-1d5f-4e2a-b0c7-6f3e2d1c0b9a}' \
-		/sys/bus/vmbus/devices/*/class_id 2>/dev/null | head -1)
-	[ -n "$echo_dev" ] && [ -e "$(dirname "$echo_dev")/driver" ] && break
-	sleep 0.1
-done
-[ -n "$echo_dev" ] || hvg_fail "the echo device did not appear"
-run=/sys/kernel/debug/hv_echo_test/$(basename "$(dirname "$echo_dev")")
+name=$(hvg_wait_echo) || hvg_fail "no echo device was bound"
+run=/sys/kernel/debug/hv_echo_test/$name
 echo "100 0 8" >"$run/run" || hvg_fail "echo: $(cat "$run/result")"
 hvg_check "echo works before the kexec" grep -q "^ok sent=100 received=100 errors=0" "$run/result"
 hvg_check "shutdown negotiated" hvg_wait_for 20 hvg_ic_negotiated shutdown

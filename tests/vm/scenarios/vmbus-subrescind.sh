@@ -9,6 +9,14 @@
 
 sim=/sys/kernel/debug/hv_sim
 drv=/sys/bus/vmbus/drivers/hv_echo_test
+
+# sub_relids DEV: the relids of DEV's sub-channels.
+sub_relids() {
+	local c
+	for c in "$1"/channels/*; do
+		[ "$(cat "$c/subchannel_id")" -ge 1 ] && basename "$c"
+	done
+}
 hvg_insmod hv_vmbus
 hvg_insmod hv_echo_test
 hvg_insmod hv_sim devices=echo
@@ -20,10 +28,7 @@ echo "2 50" >"$run/subchannels" || hvg_fail "sub-channels: $(cat "$run/result")"
 cat "$run/result"
 hvg_check "2 sub-channels carried traffic" \
 	test "$(grep -c 'ok sent=50 received=50 errors=0' "$run/result")" = 2
-subs=
-for c in "$dev"/channels/*; do
-	[ "$(cat "$c/subchannel_id")" -ge 1 ] && subs="$subs $(basename "$c")"
-done
+subs=$(sub_relids "$dev")
 set -- $subs
 [ $# = 2 ] || hvg_fail "expected 2 sub-channels in sysfs, found '$subs'"
 open_sub=$1 idle_sub=$2
@@ -83,10 +88,7 @@ run=/sys/kernel/debug/hv_echo_test/$name
 echo "2 20" >"$run/subchannels" || hvg_fail "sub-channels: $(cat "$run/result")"
 hvg_check "2 sub-channels carried traffic" \
 	test "$(grep -c 'ok sent=20 received=20 errors=0' "$run/result")" = 2
-subs=
-for c in "$dev"/channels/*; do
-	[ "$(cat "$c/subchannel_id")" -ge 1 ] && subs="$subs $(basename "$c")"
-done
+subs=$(sub_relids "$dev")
 relid=$(cat "$dev/id")
 echo "$relid" >$sim/rescind_alone || hvg_fail "rescind_alone $relid"
 hvg_check "the device is gone after its rescind" hvg_wait_for 10 test ! -e "$dev"
