@@ -323,11 +323,14 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		echo "$kdir/.boot-$boot_n.console" >"$art/boot"
 		secs=$(awk '{ printf "%.1f", $2 - $1 }' "$art/times" 2>/dev/null)
 		if [ -z "$secs" ]; then
-			# It did not end (power-off, panic or a hang): up to the
-			# console's last line.
-			last=$(sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' "$art/console.log" | tail -1)
-			from=$(sed -n '1s/^\[ *\([0-9.]*\)\].*/\1/p' "$art/console.log")
-			secs=$(echo "$from ${last:-$from}" | awk '{ printf "%.1f", $2 - $1 }')
+			# It did not end (power-off, panic, kexec or a hang): up to
+			# the console's last line. A kernel started by kexec counts
+			# from 0 again: its time is added to the old one's.
+			secs=$(sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' "$art/console.log" | awk '
+				NR == 1 { from = $1 }
+				$1 < prev { offset += prev }
+				{ prev = $1 }
+				END { printf "%.1f", NR ? prev + offset - from : 0 }')
 		fi
 		echo "$secs" >"$art/seconds"
 		scen_total=$(echo "$scen_total $secs" | awk '{ printf "%.1f", $1 + $2 }')
