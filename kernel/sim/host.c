@@ -78,7 +78,8 @@ static int sim_vp_to_cpu(u32 vp)
 
 	if (vp >= nr_cpu_ids)
 		return -1;
-	cpu = vp_reverse ? nr_cpu_ids - 1 - vp : vp;
+	/* Either numbering is its own inverse. */
+	cpu = sim_cpu_to_vp(vp);
 	return cpu_online(cpu) ? cpu : -1;
 }
 

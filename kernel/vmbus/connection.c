@@ -523,7 +523,7 @@ void hvg_unload_atomic(void)
 	if (!hvg_conn.connected || !p)
 		return;
 	hvg_conn.connected = false;
-	if (hvg_conn.version < HV_VMBUS_VERSION_WIN8_1)
+	if (!hvg_host_has_unload())
 		return;
 	if (hvg_post_retry(&msg, sizeof(msg), false))
 		return;
