@@ -33,7 +33,7 @@ static bool sim_echo_poll(struct sim_channel *ch)
 	ktime_t end = ktime_add_us(ktime_get(), READ_ONCE(poll_us));
 
 	while (ktime_before(ktime_get(), end)) {
-		if (hvg_ring_bytes_to_read(&ch->out))
+		if (sim_ring_unread(&ch->out))
 			return true;
 		cpu_relax();
 	}
@@ -47,12 +47,11 @@ static bool sim_echo_reply(struct sim_channel *ch, void *pkt, u32 len)
 	bool signal;
 	int ret;
 
-	ret = hvg_ring_write(&ch->in, &kv, 1, true, &signal);
+	ret = sim_ring_put(&ch->in, &kv, 1, true, &signal);
 	if (ret == -EAGAIN)
 		return false;
 	if (ret) {
-		pr_err_ratelimited("echo relid %u: reply failed: %d\n",
-				   ch->relid, ret);
+		sim_ring_violation(ch, &ch->in, ret);
 		return true;
 	}
 	ch->bytes_out += len;
@@ -145,7 +144,7 @@ static void sim_echo_process(struct sim_channel *ch)
 			return;
 		if (sim_echo_poll(ch))
 			continue;
-		if (!hvg_ring_unmask(&ch->out))
+		if (!sim_ring_unmask(&ch->out))
 			return;
 	}
 }

@@ -275,21 +275,19 @@ void sim_interrupt_guest(struct sim_channel *ch)
  * it). @take gets each packet in ch->buf and may return false to stop
  * (the ring is then unmasked: the guest's next signal resumes us).
  * Returns 0 when the ring is empty and still masked, for the caller to
- * poll or unmask (hvg_ring_unmask() says if more came meanwhile); -EBUSY
- * when @take stopped; the read error, counted as a violation, for a
- * packet that cannot be read.
+ * poll or unmask (sim_ring_unmask() says if more came meanwhile); -EBUSY
+ * when @take stopped; -EPROTO or -EMSGSIZE, counted as a violation, for a
+ * ring the guest broke or a packet larger than a device takes.
  */
 int sim_ring_drain(struct sim_channel *ch,
 		   bool (*take)(struct sim_channel *ch, u32 len))
 {
-	u32 needed = 0;
 	bool signal;
 	int len;
 
-	hvg_ring_mask(&ch->out);
+	sim_ring_mask(&ch->out);
 	for (;;) {
-		len = hvg_ring_read(&ch->out, ch->buf, SIM_PKT_MAX, &needed,
-				    &signal);
+		len = sim_ring_get(&ch->out, ch->buf, SIM_PKT_MAX, &signal);
 		if (len < 0)
 			break;
 		/* We freed the space a waiting guest asked for. */
@@ -298,17 +296,38 @@ int sim_ring_drain(struct sim_channel *ch,
 		ch->bytes_in += len;
 		ch->packets_in++;
 		if (!take(ch, len)) {
-			hvg_ring_unmask(&ch->out);
+			sim_ring_unmask(&ch->out);
 			return -EBUSY;
 		}
 	}
-	if (len != -EAGAIN) {
-		sim_violation("%s relid %u: unreadable packet (%d)",
-			      ch->type->name, ch->relid, len);
-		hvg_ring_unmask(&ch->out);
-		return len;
+	if (len == -EAGAIN)
+		return 0;
+	if (len == -EMSGSIZE)
+		sim_violation("%s relid %u: a packet over the %lu bytes the device takes",
+			      ch->type->name, ch->relid, SIM_PKT_MAX);
+	else
+		sim_ring_violation(ch, &ch->out, len);
+	sim_ring_unmask(&ch->out);
+	return len;
+}
+
+/*
+ * Count a ring the guest broke (once: it stays broken until the channel
+ * is opened again) or another write error.
+ */
+void sim_ring_violation(struct sim_channel *ch, struct sim_ring *r, int err)
+{
+	if (err != -EPROTO) {
+		pr_err_ratelimited("%s relid %u: ring error %d\n",
+				   ch->type->name, ch->relid, err);
+		return;
 	}
-	return 0;
+	if (r->why[0]) {
+		sim_violation("%s relid %u: %s ring: %s", ch->type->name,
+			      ch->relid, r->host_writes ? "inbound" : "outbound",
+			      r->why);
+		r->why[0] = 0;
+	}
 }
 
 /* ---- channel bookkeeping ---- */
@@ -449,8 +468,8 @@ static void sim_close_rings(struct sim_channel *ch)
 	sim_monitor_closed(ch);
 	cancel_work_sync(&ch->work);
 	sim_irq_sync(&ch->irq);
-	hvg_ring_unmap(&ch->out);
-	hvg_ring_unmap(&ch->in);
+	sim_ring_detach(&ch->out);
+	sim_ring_detach(&ch->in);
 	ch->stalled_len = 0;
 	if (ch->gpadl)
 		ch->gpadl->in_use = false;
@@ -551,8 +570,8 @@ static void sim_rescind_locked(struct sim_channel *ch)
 	 * send GPADL_TEARDOWN for them any more (vmbus_teardown_gpadl()
 	 * skips it once the channel is rescinded).
 	 */
-	hvg_ring_unmap(&ch->out);
-	hvg_ring_unmap(&ch->in);
+	sim_ring_detach(&ch->out);
+	sim_ring_detach(&ch->in);
 	ch->stalled_len = 0;
 	ch->gpadl = NULL;
 	sim_drop_gpadls(ch->relid);
@@ -741,21 +760,6 @@ static void sim_handle_gpadl_body(struct sim_msg *m)
 		sim_gpadl_created(g, 0);
 }
 
-static int sim_map_ring(struct hvg_ring *ring, const u64 *pfns, u32 n)
-{
-	struct page **pages = kcalloc(n, sizeof(*pages), GFP_KERNEL);
-	u32 i;
-	int ret;
-
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		pages[i] = pfn_to_page(pfns[i]);
-	ret = hvg_ring_map(ring, pages, n);
-	kfree(pages);
-	return ret;
-}
-
 static void sim_handle_open(struct sim_msg *m)
 {
 	struct hv_chmsg_open *o = (void *)m->data;
@@ -767,7 +771,7 @@ static void sim_handle_open(struct sim_msg *m)
 	struct sim_channel *ch = sim_find_relid(o->child_relid);
 	struct sim_gpadl *g = sim_find_gpadl(o->ringbuffer_gpadl);
 	u32 off = o->downstream_ring_page_offset;
-	int cpu;
+	int cpu, ret;
 
 	if (!ch || ch->rescinded || ch->open) {
 		sim_violation("OPENCHANNEL for relid %u: unknown, rescinded or open",
@@ -797,10 +801,17 @@ static void sim_handle_open(struct sim_msg *m)
 	} else {
 		ch->target_cpu = cpu;
 	}
-	if (sim_map_ring(&ch->out, g->pfns, off) ||
-	    sim_map_ring(&ch->in, g->pfns + off, g->npfns - off)) {
-		hvg_ring_unmap(&ch->out);
-		r.status = 0xc000009a;
+	ret = sim_ring_attach(&ch->out, g->pfns, off, false);
+	if (!ret)
+		ret = sim_ring_attach(&ch->in, g->pfns + off, g->npfns - off,
+				      true);
+	if (ret) {
+		if (ret == -EPROTO)
+			sim_violation("OPENCHANNEL relid %u: %s", ch->relid,
+				      ch->out.broken ? ch->out.why : ch->in.why);
+		sim_ring_detach(&ch->out);
+		sim_ring_detach(&ch->in);
+		r.status = ret == -EPROTO ? 0xc000000d : 0xc000009a;
 		goto reply;
 	}
 	g->in_use = true;

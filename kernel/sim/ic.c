@@ -147,7 +147,9 @@ static int sim_ic_send(struct sim_ic *ic, u16 msgtype, const void *body,
 	h.hdr.msgsize = len;
 	h.hdr.trans_id = ic->ic_tid++;
 	h.hdr.flags = HV_ICFLAG_TRANSACTION | HV_ICFLAG_REQUEST;
-	ret = hvg_ring_write(&ic->ch->in, kv, 3, false, &signal);
+	ret = sim_ring_put(&ic->ch->in, kv, 3, false, &signal);
+	if (ret == -EPROTO)
+		sim_ring_violation(ic->ch, &ic->ch->in, ret);
 	if (ret)
 		return ret == -EAGAIN ? -EBUSY : ret;
 	ic->ch->bytes_out += padded;
@@ -272,7 +274,7 @@ static void sim_ic_process(struct sim_channel *ch)
 	do {
 		if (sim_ring_drain(ch, sim_ic_take))
 			return;
-	} while (hvg_ring_unmask(&ch->out));
+	} while (sim_ring_unmask(&ch->out));
 }
 
 static void sim_ic_negotiate(struct work_struct *work)

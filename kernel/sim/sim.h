@@ -11,7 +11,7 @@
 #include <linux/workqueue.h>
 #include <hv/channel_msg.h>
 #include <hvg/platform.h>
-#include <hvg/ring.h>
+#include "ring.h"
 
 struct sim_channel;
 
@@ -75,8 +75,8 @@ struct sim_channel {
 	bool monitored;		/* the offer carried monitor_allocated */
 	bool monitor_polled;	/* open and counted by the monitor scan */
 
-	struct hvg_ring out;	/* guest to host: we read it */
-	struct hvg_ring in;	/* host to guest: we write it */
+	struct sim_ring out;	/* guest to host: we read it */
+	struct sim_ring in;	/* host to guest: we write it */
 	struct work_struct work;
 	struct sim_irq irq;
 	/* echo: a reply that did not fit, retried on the next signal */
@@ -150,6 +150,7 @@ void sim_send_to_guest(const void *msg, u32 len);
 void sim_interrupt_guest(struct sim_channel *ch);
 int sim_ring_drain(struct sim_channel *ch,
 		   bool (*take)(struct sim_channel *ch, u32 len));
+void sim_ring_violation(struct sim_channel *ch, struct sim_ring *r, int err);
 int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	      const guid_t *instance);
 int sim_rescind(u32 relid);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMBus ring buffer arithmetic and signalling, shared by both ends.
+ * VMBus ring buffer arithmetic and signalling: the guest's end. (hv_sim's
+ * host end is its own code, sim/ring.c.)
  *
  * The rules, from drivers/hv/ring_buffer.c and the comments in
  * include/linux/hyperv.h:

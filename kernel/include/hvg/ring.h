@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One VMBus ring buffer, seen from either end.
+ * One VMBus ring buffer, as the guest sees it.
  *
- * The same code serves the guest (hv_vmbus) and the simulated host
- * (hv_sim): each end writes one ring and reads the other, and the
+ * The guest writes one ring of a channel and reads the other; the
  * signalling rules are symmetric. The data area is mapped twice back to
  * back, so a packet that wraps is still contiguous in virtual memory and
- * is copied in one go.
+ * is copied in one go. The simulated host has its own implementation
+ * (sim/ring.c), so that the two ends cannot share a mistake;
+ * tests/ring_pair_test.c joins them.
  *
  * Every index read from the shared header is untrusted: the other end can
  * change it at any moment. It is read once, checked against the ring size
