@@ -15,6 +15,7 @@
  *   monitor_scans  monitor page scans so far (monitor.c)
  *   unload_delay_ms  answer UNLOAD this many ms late (0: at once)
  *   teardown_delay_ms  answer GPADL_TEARDOWN this many ms late
+ *   open_delay_ms  take OPENCHANNEL (and what follows it) this many ms late
  *   busy_every, busy_burst  a busy host: after every busy_every posts
  *                it takes, it refuses the next busy_burst with
  *                HV_STATUS_INSUFFICIENT_BUFFERS (0: never)
@@ -164,6 +165,8 @@ void sim_debugfs_init(void)
 			   &sim.unload_delay_ms);
 	debugfs_create_u32("teardown_delay_ms", 0644, sim.debugfs,
 			   &sim.teardown_delay_ms);
+	debugfs_create_u32("open_delay_ms", 0644, sim.debugfs,
+			   &sim.open_delay_ms);
 }
 
 void sim_debugfs_exit(void)

@@ -193,8 +193,17 @@ void sim_irq_raise(struct sim_irq *si, unsigned int cpu)
 {
 	if (atomic_xchg(&si->pending, 1))
 		return;
-	if (!cpu_online(cpu))
-		cpu = cpumask_first(cpu_online_mask);
+	/*
+	 * A VP whose CPU is offline has its SynIC off (upstream's
+	 * hv_synic_cleanup() on the way down): the hypervisor delivers
+	 * nothing there, and nothing elsewhere instead.
+	 */
+	if (!cpu_online(cpu)) {
+		atomic_set(&si->pending, 0);
+		sim_violation("an interrupt for VP %u, whose CPU %u is offline, is lost",
+			      sim_cpu_to_vp(cpu), cpu);
+		return;
+	}
 	if (smp_call_function_single_async(cpu, &si->csd))
 		atomic_set(&si->pending, 0);
 }
@@ -771,7 +780,12 @@ static void sim_handle_open(struct sim_msg *m)
 	struct sim_channel *ch = sim_find_relid(o->child_relid);
 	struct sim_gpadl *g = sim_find_gpadl(o->ringbuffer_gpadl);
 	u32 off = o->downstream_ring_page_offset;
+	u32 delay = READ_ONCE(sim.open_delay_ms);
 	int cpu, ret;
+
+	/* A slow host: everything after this message waits too. */
+	if (delay)
+		msleep(delay);
 
 	if (!ch || ch->rescinded || ch->open) {
 		sim_violation("OPENCHANNEL for relid %u: unknown, rescinded or open",

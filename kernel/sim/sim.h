@@ -125,6 +125,7 @@ struct sim_host {
 	bool synic_off;		/* the guest stopped taking interrupts */
 	unsigned int msg_cpu;	/* INITIATE_CONTACT's target VP, as a CPU */
 	u32 teardown_delay_ms;	/* answer GPADL_TEARDOWN this late (debugfs) */
+	u32 open_delay_ms;	/* answer OPENCHANNEL this late (debugfs) */
 
 	struct workqueue_struct *msg_wq;	/* ordered: the host's message loop */
 	struct workqueue_struct *chan_wq;	/* channel workers */

@@ -597,6 +597,26 @@ static void hvg_rings_leak(struct hvg_channel *ch)
 	ch->ring_pages = NULL;
 }
 
+/*
+ * The host did not answer OPENCHANNEL in time, but may still open the
+ * channel and start using its rings. It takes our messages in order, so a
+ * CLOSECHANNEL now closes what a late open opened before the GPADL
+ * teardown that follows asks for the rings back (a host refuses to tear
+ * down the GPADL of an open channel). Upstream waits for the answer
+ * without a limit instead.
+ */
+static void hvg_open_timed_out(struct hvg_channel *ch)
+{
+	struct hv_chmsg_close msg = {
+		.header.msgtype = HV_CHMSG_CLOSECHANNEL,
+		.child_relid = ch->relid,
+	};
+
+	pr_warn("relid %u: no answer to OPENCHANNEL in 10 s: closing it\n",
+		ch->relid);
+	hvg_post(&msg, sizeof(msg));
+}
+
 int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 		     u32 recv_ring_bytes, const void *userdata, u32 userlen,
 		     hvg_channel_cb cb, void *ctx)
@@ -665,6 +685,8 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 		memcpy(msg.userdata, userdata, userlen);
 	hvg_waiter_init(w, HV_CHMSG_OPENCHANNEL_RESULT, ch->relid, ch->relid);
 	ret = hvg_post_and_wait(&msg, sizeof(msg), w, 10 * HZ);
+	if (ret == -ETIMEDOUT)
+		hvg_open_timed_out(ch);
 	if (ret)
 		goto fail;
 	result = (void *)w->msg;

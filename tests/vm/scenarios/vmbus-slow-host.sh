@@ -7,7 +7,9 @@
 # answers GPADL_TEARDOWN after the guest's 10 s: the guest leaks the ring
 # memory rather than free it under the host. hv_sim checks at each late
 # answer that the pages are still allocated (a violation otherwise).
-# And a busy host, which refuses posts with INSUFFICIENT_BUFFERS in bursts.
+# It answers OPENCHANNEL after the guest's 10 s: the guest closes what the
+# host opened late before it takes the rings back. And a busy host, which
+# refuses posts with INSUFFICIENT_BUFFERS in bursts.
 
 sim=/sys/kernel/debug/hv_sim
 freed='guest protocol violation: guest freed a shared page'
@@ -56,6 +58,32 @@ hvg_check "hv_sim sent its late GPADL_TORNDOWN" \
 	hvg_wait_for 20 sh -c "test \$(cat $sim/messages_out) -gt $out0"
 hvg_check "no page freed under the host" test "$(cat $sim/violations)" = 0
 echo 0 >$sim/teardown_delay_ms
+hvg_rmmod hv_sim
+
+# OPENCHANNEL answered after the guest stopped waiting (10 s). The host
+# opens the channel late: the guest, having given up, must close it
+# (CLOSECHANNEL, which the host takes in order) before it asks for the
+# GPADL back. Before, its GPADL_TEARDOWN found the channel open on the
+# host's side (a violation: the host would write into freed rings).
+hvg_insmod hv_sim devices=echo
+hvg_check "connected for the late open" hvg_wait_for 20 sh -c "test \"\$(cat $sim/version)\" != 0"
+echo 12000 >$sim/open_delay_ms
+out0=$(cat $sim/messages_out)
+hvg_insmod hv_echo_test
+hvg_check "the guest gave up on OPENCHANNEL and closed the channel" \
+	hvg_wait_for 20 hvg_dmesg_has 'no answer to OPENCHANNEL in 10 s: closing it'
+# The late OPENCHANNEL_RESULT, then GPADL_TORNDOWN: two messages.
+hvg_check "hv_sim opened late, then answered the teardown" \
+	hvg_wait_for 20 sh -c "test \$(cat $sim/messages_out) -ge $((out0 + 2))"
+hvg_check "no protocol violation after a late open" test "$(cat $sim/violations)" = 0
+echo 0 >$sim/open_delay_ms
+hvg_rmmod hv_echo_test
+hvg_insmod hv_echo_test
+hvg_check "the echo device opens at the next try" \
+	hvg_wait_for 20 sh -c 'ls -d /sys/kernel/debug/hv_echo_test/*/ >/dev/null 2>&1'
+run=$(ls -d /sys/kernel/debug/hv_echo_test/*/ | head -1)
+echo "100 64 8" >"$run/run" || hvg_fail "echo after a late open: $(cat "$run/result")"
+hvg_rmmod hv_echo_test
 hvg_rmmod hv_sim
 
 # A busy host: after every 3 posts it takes, it refuses 2 with
