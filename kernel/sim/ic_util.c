@@ -6,18 +6,27 @@
  *                              [TIMEOUT_S]" or raw flags "N [TIMEOUT_S]";
  *                              returns when the guest has answered
  * hv_sim/ic/shutdown/reply     "status=0x..." of the last answer
- * hv_sim/ic/timesync/request   write "sync [OFFSET_S]" or "sample
- *                              [OFFSET_S]": the host's time (plus the
- *                              offset) with that flag
+ * hv_sim/ic/timesync/request   write "sync [OFFSET_S [AGE_S]]" or
+ *                              "sample [OFFSET_S [AGE_S]]": the host's time
+ *                              (plus the offset) with that flag, taken
+ *                              AGE_S seconds ago (version 4 says when, on
+ *                              the reference counter)
  * hv_sim/ic/timesync/host_time the host's clock, ns since 1970
  * hv_sim/ic/timesync/reply     "status=0x..."
+ * hv_sim/ic/timesync/ref_warp_s  write N: the reference counter jumps N s
+ *                              ahead (the host's clock does not)
  * hv_sim/ic/heartbeat/period_ms  how often the host sends a heartbeat (0:
  *                              never; default 1000)
+ * hv_sim/ic/heartbeat/short    1: send the short heartbeat (header and
+ *                              sequence number only, which upstream's
+ *                              comment says hosts may send); 0: all 40
+ *                              bytes
  * hv_sim/ic/heartbeat/seq      the last sequence number the guest returned
  * hv_sim/ic/heartbeat/beats, missed   answered and unanswered heartbeats
  *
  * The host's clock is the wall clock when hv_sim loaded, advanced by the
- * boot clock: setting the guest's clock does not move it.
+ * raw monotonic clock: neither setting the guest's clock nor adjusting its
+ * frequency moves it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,14 +45,15 @@
 static DEFINE_MUTEX(sim_util_lock);	/* the reply strings */
 static u32 sim_sd_status;
 static u32 sim_ts_status;
-static u64 sim_real_at_load, sim_boot_at_load;
+static u64 sim_real_at_load, sim_raw_at_load;
 static u32 hb_period_ms = 1000;
 static u64 hb_seq, hb_beats, hb_missed;
+static bool hb_short;
 static struct delayed_work hb_work;
 
 static u64 sim_host_time_ns(void)
 {
-	return sim_real_at_load + (ktime_get_boottime_ns() - sim_boot_at_load);
+	return sim_real_at_load + (ktime_get_raw_ns() - sim_raw_at_load);
 }
 
 /* Read one line of at most @size - 1 bytes from userspace. */
@@ -146,6 +156,7 @@ static ssize_t sim_ts_request_write(struct file *f, const char __user *ubuf,
 	char line[64], *cur, *tok;
 	u8 flag;
 	s64 offset = 0;
+	u32 age = 0;
 	u64 parent;
 	int ret;
 	union {
@@ -165,19 +176,26 @@ static ssize_t sim_ts_request_write(struct file *f, const char __user *ubuf,
 		flag = HV_TIMESYNC_SAMPLE;
 	else
 		return -EINVAL;
-	if (cur && *cur && kstrtos64(strim(cur), 0, &offset))
+	tok = strsep(&cur, " \t");
+	if (tok && *tok && kstrtos64(tok, 0, &offset))
 		return -EINVAL;
+	if (cur && *cur && kstrtou32(strim(cur), 0, &age))
+		return -EINVAL;
+	if (age > 3600)
+		return -ERANGE;
 	if (offset < -(s64)(100LL * 365 * 86400) ||
 	    offset > 100LL * 365 * 86400)
 		return -ERANGE;
 	r = kmalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	parent = div_u64(sim_host_time_ns() + offset * NSEC_PER_SEC, 100) +
-		 HV_WLTIMEDELTA;
+	/* Taken @age seconds ago: the host's time and counter then. */
+	parent = div_u64(sim_host_time_ns() + offset * NSEC_PER_SEC -
+			 (u64)age * NSEC_PER_SEC, 100) + HV_WLTIMEDELTA;
 	if (sim_ic_version("timesync") >= HV_IC_VERSION(4, 0)) {
 		msg.v4.parenttime = parent;
-		msg.v4.vmreferencetime = sim_ref_counter();
+		msg.v4.vmreferencetime = sim_ref_counter() -
+					 (u64)age * 10 * 1000 * 1000;
 		msg.v4.flags = flag;
 		msg.v4.stratum = 2;
 		msglen = sizeof(msg.v4);
@@ -210,11 +228,21 @@ static int sim_host_time_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(sim_host_time_fops, sim_host_time_get, NULL, "%llu\n");
 
+static int sim_ref_warp_set(void *data, u64 val)
+{
+	if (val > 100ULL * 365 * 86400)
+		return -ERANGE;
+	atomic64_add(val * 10 * 1000 * 1000, &sim_ref_warp);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(sim_ref_warp_fops, NULL, sim_ref_warp_set, "%llu\n");
+
 static void sim_hb_work(struct work_struct *work)
 {
 	u32 period = READ_ONCE(hb_period_ms);
 	struct hv_ic_heartbeat hb = {};
 	struct sim_ic_reply *r;
+	u32 len;
 	u64 seq;
 	int ret;
 
@@ -226,10 +254,12 @@ static void sim_hb_work(struct work_struct *work)
 	if (r && sim_ic_version("heartbeat")) {
 		seq = READ_ONCE(hb_seq) + 1;
 		hb.seq_num = seq;
+		len = READ_ONCE(hb_short) ? sizeof(hb.seq_num) : sizeof(hb);
 		ret = sim_ic_transact("heartbeat", HV_ICMSG_HEARTBEAT, &hb,
-				      sizeof(hb), r, SIM_HB_TIMEOUT_MS);
-		if (!ret && r->status == HV_IC_S_OK && r->len >= sizeof(hb)) {
-			memcpy(&hb, r->body, sizeof(hb));
+				      len, r, SIM_HB_TIMEOUT_MS);
+		if (!ret && r->status == HV_IC_S_OK &&
+		    r->len >= sizeof(hb.seq_num)) {
+			memcpy(&hb.seq_num, r->body, sizeof(hb.seq_num));
 			if (hb.seq_num != seq + 1)
 				sim_violation("heartbeat: sent %llu, answer %llu",
 					      seq, hb.seq_num);
@@ -248,7 +278,7 @@ int sim_ic_util_init(struct dentry *shutdown, struct dentry *timesync,
 		     struct dentry *heartbeat)
 {
 	sim_real_at_load = ktime_get_real_ns();
-	sim_boot_at_load = ktime_get_boottime_ns();
+	sim_raw_at_load = ktime_get_raw_ns();
 	debugfs_create_file("request", 0200, shutdown, NULL,
 			    &sim_sd_request_fops);
 	debugfs_create_file("reply", 0444, shutdown, &sim_sd_status,
@@ -259,7 +289,10 @@ int sim_ic_util_init(struct dentry *shutdown, struct dentry *timesync,
 			    &sim_status_fops);
 	debugfs_create_file("host_time", 0444, timesync, NULL,
 			    &sim_host_time_fops);
+	debugfs_create_file("ref_warp_s", 0200, timesync, NULL,
+			    &sim_ref_warp_fops);
 	debugfs_create_u32("period_ms", 0644, heartbeat, &hb_period_ms);
+	debugfs_create_bool("short", 0644, heartbeat, &hb_short);
 	debugfs_create_u64("seq", 0444, heartbeat, &hb_seq);
 	debugfs_create_u64("beats", 0444, heartbeat, &hb_beats);
 	debugfs_create_u64("missed", 0444, heartbeat, &hb_missed);

@@ -69,13 +69,18 @@ static u32 sim_vp_index(struct hvg_platform *p, unsigned int cpu)
 }
 
 /*
- * The simulated partition reference counter: 100 ns ticks of the boot
- * clock, which the guest's settimeofday() does not move. The host end of
- * time sync stamps its samples with the same counter.
+ * The simulated partition reference counter: 100 ns ticks of the raw
+ * monotonic clock, which neither the guest's settimeofday() nor its
+ * adjtimex() frequency moves (the real counter is the hypervisor's), plus
+ * sim_ref_warp (debugfs hv_sim/ic/timesync/ref_warp_s: the counter jumps
+ * ahead as if that much time had passed). The host end of time sync
+ * stamps its samples with the same counter.
  */
+atomic64_t sim_ref_warp;
+
 u64 sim_ref_counter(void)
 {
-	return div_u64(ktime_get_boottime_ns(), 100);
+	return div_u64(ktime_get_raw_ns(), 100) + atomic64_read(&sim_ref_warp);
 }
 
 static u64 sim_platform_ref_counter(struct hvg_platform *p)

@@ -141,6 +141,7 @@ struct sim_host {
 extern struct sim_host sim;
 extern struct hvg_platform sim_platform;
 u64 sim_ref_counter(void);
+extern atomic64_t sim_ref_warp;	/* 100 ns ticks added to the counter */
 
 /* host.c */
 int sim_host_init(void);

@@ -3,7 +3,8 @@
  * Heartbeat: the host sends a sequence number and the guest answers with
  * the next one, which tells Hyper-V Manager the guest is alive.
  * Source: drivers/hv/hv_util.c (heartbeat_onchannelcallback: seq_num + 1;
- * framework 3.0/1.0, service 3.0/1.0).
+ * only the header and the sequence number are required; framework
+ * 3.0/1.0, service 3.0/1.0).
  */
 #include <hv/classes.h>
 #include "hvu.h"
@@ -15,7 +16,14 @@ static int hb_handle(struct hvu_dev *ud, struct hvu_msg *m, u32 *status)
 {
 	struct hv_ic_heartbeat *hb = m->body;
 
-	if (m->body_len < sizeof(*hb)) {
+	/*
+	 * Only the sequence number must be there: a host need not fill the
+	 * reserved area (upstream's heartbeat_onchannelcallback() says so).
+	 * The answer has the request's length.
+	 */
+	if (m->body_len < sizeof(hb->seq_num)) {
+		dev_warn_ratelimited(&ud->hdev->dev, "heartbeat: %u bytes, no sequence number\n",
+				     m->body_len);
 		*status = HV_IC_E_FAIL;
 		return 0;
 	}
