@@ -320,19 +320,24 @@ static int fcopy_probe(struct hvu_dev *ud)
 	mutex_init(&fp->lock);
 	INIT_DELAYED_WORK(&fp->timeout, fcopy_timeout);
 	INIT_DELAYED_WORK(&fp->nego, fcopy_nego_timeout);
-	fp->transport = hvu_transport_create(&ud->hdev->dev, "hv_fcopy",
-					     &fcopy_transport_ops, fp);
-	if (IS_ERR(fp->transport)) {
-		int ret = PTR_ERR(fp->transport);
-
-		mutex_destroy(&fp->lock);
-		kfree(fp);
-		return ret;
-	}
 	ud->priv = fp;
 
 	fp->holding = true;
 	hvu_hold(ud, true);
+	return 0;
+}
+
+/* The channel is open: now a daemon may come. */
+static int fcopy_start(struct hvu_dev *ud)
+{
+	struct fcopy_priv *fp = ud->priv;
+	struct hvu_transport *t;
+
+	t = hvu_transport_create(&ud->hdev->dev, "hv_fcopy",
+				 &fcopy_transport_ops, fp);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	fp->transport = t;
 	schedule_delayed_work(&fp->nego, HVU_NEGO_TIMEOUT_S * HZ);
 	return 0;
 }
@@ -361,6 +366,7 @@ const struct hvu_service hvu_fcopy = {
 	.srv_versions = fcopy_srv,
 	.srv_count = ARRAY_SIZE(fcopy_srv),
 	.probe = fcopy_probe,
+	.start = fcopy_start,
 	.remove = fcopy_remove,
 	.handle = fcopy_handle,
 };

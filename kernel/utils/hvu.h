@@ -62,8 +62,16 @@ struct hvu_service {
 	unsigned int fw_count;
 	const u32 *srv_versions;	/* newest first */
 	unsigned int srv_count;
-	/* Optional: refuse the device (e.g. host too old). */
+	/* Optional: refuse the device (e.g. host too old); set up state. */
 	int (*probe)(struct hvu_dev *ud);
+	/*
+	 * Optional: the channel is open; create what userspace sees (the
+	 * device node a daemon opens), which must not exist before (as
+	 * upstream creates its transport after vmbus_open()). Nothing is
+	 * read from the channel until it returns. On failure, remove() is
+	 * called as after a failed open.
+	 */
+	int (*start)(struct hvu_dev *ud);
 	void (*remove)(struct hvu_dev *ud);
 	/* Optional: versions agreed (ud->fw_version, ud->srv_version). */
 	void (*negotiated)(struct hvu_dev *ud);
@@ -79,12 +87,13 @@ struct hvu_dev {
 	struct hvg_device *hdev;
 	const struct hvu_service *svc;
 	struct work_struct work;
-	struct mutex lock;	/* pkt, deferred, hold, stopping */
+	struct mutex lock;	/* pkt, deferred, hold, starting, stopping */
 	u8 *pkt;		/* the packet being handled, descriptor first */
 	u32 pkt_len;
 	struct hvu_msg msg;
 	bool deferred;
 	bool hold;
+	bool starting;		/* probe: the channel is not open and started yet */
 	bool stopping;
 	u32 fw_version;		/* 0 until negotiated */
 	u32 srv_version;

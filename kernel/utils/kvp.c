@@ -565,17 +565,20 @@ static int kvp_probe(struct hvu_dev *ud)
 	 * right after it, such as a failover IP injection, are not lost.
 	 */
 	hvu_hold(ud, true);
-	kvp->t = hvu_transport_create(&ud->hdev->dev, "hv_kvp",
-				      &kvp_transport_ops, kvp);
-	if (IS_ERR_OR_NULL(kvp->t)) {
-		int ret = kvp->t ? PTR_ERR(kvp->t) : -ENOMEM;
+	return 0;
+}
 
-		/* The framework frees ud; the channel was never opened. */
-		ud->priv = NULL;
-		kfree(kvp->out);
-		kfree(kvp);
-		return ret;
-	}
+/* The channel is open: now a daemon may come. */
+static int kvp_start(struct hvu_dev *ud)
+{
+	struct kvp *kvp = ud->priv;
+	struct hvu_transport *t;
+
+	t = hvu_transport_create(&ud->hdev->dev, "hv_kvp", &kvp_transport_ops,
+				 kvp);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kvp->t = t;
 	schedule_delayed_work(&kvp->nego_work, HVU_NEGO_TIMEOUT_S * HZ);
 	return 0;
 }
@@ -606,6 +609,7 @@ const struct hvu_service hvu_kvp = {
 	.srv_versions = kvp_srv,
 	.srv_count = ARRAY_SIZE(kvp_srv),
 	.probe = kvp_probe,
+	.start = kvp_start,
 	.remove = kvp_remove,
 	.handle = kvp_handle,
 };

@@ -193,7 +193,7 @@ static void hvu_work(struct work_struct *work)
 
 	for (;;) {
 		mutex_lock(&ud->lock);
-		if (ud->deferred || ud->hold || ud->stopping) {
+		if (ud->deferred || ud->hold || ud->starting || ud->stopping) {
 			mutex_unlock(&ud->lock);
 			return;
 		}
@@ -281,6 +281,7 @@ static int hvu_probe(struct hvg_device *hdev,
 	}
 	ud->hdev = hdev;
 	ud->svc = hvu_services[id->driver_data];
+	ud->starting = true;
 	mutex_init(&ud->lock);
 	INIT_WORK(&ud->work, hvu_work);
 	dev_set_drvdata(&hdev->dev, ud);
@@ -301,14 +302,34 @@ static int hvu_probe(struct hvg_device *hdev,
 	if (ret) {
 		dev_err(&hdev->dev, "%s: cannot open the channel: %d\n",
 			ud->svc->name, ret);
-		goto err_remove;
+		goto err_stop;
 	}
+	if (ud->svc->start) {
+		ret = ud->svc->start(ud);
+		if (ret) {
+			dev_err(&hdev->dev, "%s: cannot start: %d\n",
+				ud->svc->name, ret);
+			goto err_close;
+		}
+	}
+	/* What the host sent while we started waits in the ring: read it. */
+	mutex_lock(&ud->lock);
+	ud->starting = false;
+	queue_work(hvu_wq, &ud->work);
+	mutex_unlock(&ud->lock);
 	return 0;
 
-err_remove:
+err_close:
 	mutex_lock(&ud->lock);
 	ud->stopping = true;
 	mutex_unlock(&ud->lock);
+	hvg_channel_close(hdev->channel);
+err_stop:
+	mutex_lock(&ud->lock);
+	ud->stopping = true;
+	mutex_unlock(&ud->lock);
+	/* Whoever queued the worker, it is gone before ud is. */
+	cancel_work_sync(&ud->work);
 	if (ud->svc->remove)
 		ud->svc->remove(ud);
 err_free:

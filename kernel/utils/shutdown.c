@@ -282,13 +282,19 @@ static int sd_probe(struct hvu_dev *ud)
 	INIT_DELAYED_WORK(&sd->timeout, sd_timeout);
 	INIT_WORK(&sd->act, sd_kernel_act);
 	ud->priv = sd;
-	sd->t = hvu_transport_create(&ud->hdev->dev, "hv_shutdown", &sd_ops, sd);
-	if (IS_ERR(sd->t)) {
-		int ret = PTR_ERR(sd->t);
+	return 0;
+}
 
-		kfree(sd);
-		return ret;
-	}
+/* The channel is open: now a daemon may come. */
+static int sd_start(struct hvu_dev *ud)
+{
+	struct sd_state *sd = ud->priv;
+	struct hvu_transport *t;
+
+	t = hvu_transport_create(&ud->hdev->dev, "hv_shutdown", &sd_ops, sd);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	sd->t = t;
 	return 0;
 }
 
@@ -312,6 +318,7 @@ const struct hvu_service hvu_shutdown = {
 	.srv_versions = sd_srv,
 	.srv_count = ARRAY_SIZE(sd_srv),
 	.probe = sd_probe,
+	.start = sd_start,
 	.remove = sd_remove,
 	.handle = sd_handle,
 };

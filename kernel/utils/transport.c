@@ -36,7 +36,7 @@ struct hvu_transport {
 	struct device *parent;
 	const struct hvu_transport_ops *ops;
 	void *ctx;
-	struct mutex cb_lock;	/* callbacks vs. destroy */
+	struct mutex cb_lock;	/* callbacks vs. destroy; taken before lock */
 	struct mutex lock;	/* everything below */
 	wait_queue_head_t wq;
 	bool opened;
@@ -82,15 +82,23 @@ static int hvu_t_release(struct inode *inode, struct file *file)
 {
 	struct hvu_transport *t = hvu_file_transport(file);
 
+	/*
+	 * The service forgets this daemon before the device can be opened
+	 * again, in one critical section (upstream's hvt_op_release() resets
+	 * and changes mode under one lock): a daemon that opens and registers
+	 * right after us cannot have its registration wiped by our reset.
+	 * Until opened is cleared, opens fail with EBUSY; a registration is a
+	 * write, which waits for cb_lock.
+	 */
+	mutex_lock(&t->cb_lock);
+	if (!t->dead && t->ops->on_release)
+		t->ops->on_release(t->ctx);
 	mutex_lock(&t->lock);
 	t->opened = false;
 	kfree(t->out);
 	t->out = NULL;
 	t->out_len = 0;
 	mutex_unlock(&t->lock);
-	mutex_lock(&t->cb_lock);
-	if (!t->dead && t->ops->on_release)
-		t->ops->on_release(t->ctx);
 	mutex_unlock(&t->cb_lock);
 	kref_put(&t->ref, hvu_transport_free);
 	return 0;

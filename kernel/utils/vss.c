@@ -244,16 +244,21 @@ static int vss_probe(struct hvu_dev *ud)
 	vp->ud = ud;
 	mutex_init(&vp->lock);
 	INIT_DELAYED_WORK(&vp->timeout, vss_timeout);
-	vp->transport = hvu_transport_create(&ud->hdev->dev, "hv_vss",
-					     &vss_transport_ops, vp);
-	if (IS_ERR(vp->transport)) {
-		int ret = PTR_ERR(vp->transport);
-
-		mutex_destroy(&vp->lock);
-		kfree(vp);
-		return ret;
-	}
 	ud->priv = vp;
+	return 0;
+}
+
+/* The channel is open: now a daemon may come. */
+static int vss_start(struct hvu_dev *ud)
+{
+	struct vss_priv *vp = ud->priv;
+	struct hvu_transport *t;
+
+	t = hvu_transport_create(&ud->hdev->dev, "hv_vss", &vss_transport_ops,
+				 vp);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	vp->transport = t;
 	return 0;
 }
 
@@ -280,6 +285,7 @@ const struct hvu_service hvu_vss = {
 	.srv_versions = vss_srv,
 	.srv_count = ARRAY_SIZE(vss_srv),
 	.probe = vss_probe,
+	.start = vss_start,
 	.remove = vss_remove,
 	.handle = vss_handle,
 };

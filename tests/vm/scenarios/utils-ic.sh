@@ -264,4 +264,27 @@ hvg_check "no protocol violation seen by hv_sim (2.4)" \
 hvg_rmmod hv_utils
 hvg_rmmod hv_sim
 hvg_rmmod hv_vmbus
+
+# A daemon's device node exists only once the channel is open: hv_sim
+# takes 3 s to open the KVP channel, and /dev/vmbus/hv_kvp must not appear
+# before (before, a daemon could open it and register during the open,
+# and the work it queued outlived a failed open).
+hvg_insmod hv_vmbus
+hvg_insmod hv_sim devices=kvp,vss,shutdown
+hvg_check "connected" hvg_wait_for 20 sh -c 'test "$(cat /sys/kernel/debug/hv_sim/version)" != 0'
+echo 3000 >/sys/kernel/debug/hv_sim/open_delay_ms
+insmod "$HVG_MODDIR/hv_utils.ko" &
+ins=$!
+sleep 1.5
+hvg_check "no /dev/vmbus/hv_kvp while its channel opens" test ! -e /dev/vmbus/hv_kvp
+hvg_check "/dev/vmbus/hv_kvp once the channel is open" hvg_wait_for 20 test -c /dev/vmbus/hv_kvp
+hvg_check "insmod hv_utils" wait $ins
+echo 0 >/sys/kernel/debug/hv_sim/open_delay_ms
+hvg_check "every device node appears" hvg_wait_for 20 \
+	sh -c 'test -c /dev/vmbus/hv_vss && test -c /dev/vmbus/hv_shutdown'
+hvg_check "no protocol violation seen by hv_sim (slow open)" \
+	test "$(cat /sys/kernel/debug/hv_sim/violations)" = 0
+hvg_rmmod hv_utils
+hvg_rmmod hv_sim
+hvg_rmmod hv_vmbus
 hvg_pass
