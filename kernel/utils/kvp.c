@@ -39,9 +39,13 @@
  *    HV_E_FAIL and never reaches the daemon.
  *  - Strings from the daemon are read only within their arrays, and every
  *    string we send the host keeps room for its UTF-16 NUL.
- *  - With no daemon, a request fails at once (upstream leaves it in the
- *    ring until one registers); the host's first negotiation is still
- *    held for a daemon, as upstream does.
+ *  - With no daemon registered (none yet, or one restarting during an
+ *    upgrade), a request waits for one, as upstream leaves it in the ring
+ *    until a daemon registers: a failover IP injection (SET_IP_INFO)
+ *    sent then is not lost. Upstream waits without limit; we fail it
+ *    after KVP_DAEMON_WAIT_S, longer than a host waits for its answer,
+ *    so the host's timeout decides, not ours. The host's first
+ *    negotiation is held for a daemon too, as upstream does.
  *  - A legacy daemon (KVP_OP_REGISTER) never gets the IP operations, which
  *    it predates.
  */
@@ -66,6 +70,8 @@ static const u32 kvp_srv[] = {
 
 /* How often to offer a request again while the daemon's mailbox is full. */
 #define KVP_RETRY_MS		10
+/* How long a request waits for a daemon to register (see above). */
+#define KVP_DAEMON_WAIT_S	300
 
 struct kvp {
 	struct hvu_dev *ud;
@@ -78,6 +84,7 @@ struct kvp {
 	struct hvu_msg *req;		/* the host's request we answer; or NULL */
 	u8 op;				/* its operation */
 	bool sent;			/* the daemon has it in its mailbox */
+	bool held;			/* it waits for a daemon to register */
 	unsigned long deadline;		/* when it fails with HV_E_FAIL */
 	struct delayed_work req_work;	/* resend, then time out, the request */
 	struct delayed_work nego_work;	/* stop holding for a daemon */
@@ -353,6 +360,7 @@ static struct hvu_msg *kvp_take(struct kvp *kvp)
 
 	kvp->req = NULL;
 	kvp->sent = false;
+	kvp->held = false;
 	return m;
 }
 
@@ -365,13 +373,32 @@ static void kvp_req_work(struct work_struct *work)
 {
 	struct kvp *kvp = container_of(to_delayed_work(work), struct kvp,
 				       req_work);
-	bool expired;
+	bool expired, held;
 	int ret;
 
 	mutex_lock(&kvp->lock);
 	if (!kvp->req || kvp->dying)
 		goto out;
 	expired = !time_before(jiffies, kvp->deadline);
+	if (kvp->held && !expired) {
+		if (!kvp->reg_op)
+			goto out;	/* a stale run: still no daemon */
+		/* A daemon registered: the request becomes its. */
+		ret = kvp_request_in(kvp, kvp->req);
+		if (ret) {
+			kvp_take(kvp);
+			mutex_unlock(&kvp->lock);
+			if (ret == -EINVAL)
+				dev_warn_ratelimited(kvp_dev(kvp),
+						     "malformed KVP request refused\n");
+			hvu_reply(kvp->ud, HV_E_FAIL);
+			return;
+		}
+		kvp->held = false;
+		kvp->op = kvp->out->kvp_hdr.operation;
+		kvp->deadline = jiffies + HVU_TIMEOUT_S * HZ;
+		dev_info(kvp_dev(kvp), "KVP request handed to the daemon that registered\n");
+	}
 	if (!kvp->sent && !expired) {
 		ret = hvu_transport_send(kvp->t, kvp->out, sizeof(*kvp->out));
 		if (!ret) {
@@ -389,11 +416,17 @@ static void kvp_req_work(struct work_struct *work)
 		/* A stale run: the request's own timer is still armed. */
 		goto out;
 	}
+	held = kvp->held;
 	kvp_take(kvp);
 	mutex_unlock(&kvp->lock);
-	dev_warn_ratelimited(kvp_dev(kvp),
-			     "the KVP daemon did not answer in %d s\n",
-			     HVU_TIMEOUT_S);
+	if (held)
+		dev_warn_ratelimited(kvp_dev(kvp),
+				     "no KVP daemon registered in %d s: request failed\n",
+				     KVP_DAEMON_WAIT_S);
+	else
+		dev_warn_ratelimited(kvp_dev(kvp),
+				     "the KVP daemon did not answer in %d s\n",
+				     HVU_TIMEOUT_S);
 	hvu_reply(kvp->ud, HV_E_FAIL);
 	return;
 out:
@@ -407,8 +440,20 @@ static int kvp_handle(struct hvu_dev *ud, struct hvu_msg *m, u32 *status)
 
 	*status = HV_E_FAIL;
 	mutex_lock(&kvp->lock);
-	if (!kvp->reg_op || kvp->req || kvp->dying)
+	if (kvp->req || kvp->dying)
 		goto out;
+	if (!kvp->reg_op) {
+		/* Kept for a daemon; converted when one registers. */
+		kvp->req = m;
+		kvp->sent = false;
+		kvp->held = true;
+		kvp->deadline = jiffies + KVP_DAEMON_WAIT_S * HZ;
+		mod_delayed_work(system_wq, &kvp->req_work,
+				 KVP_DAEMON_WAIT_S * HZ);
+		mutex_unlock(&kvp->lock);
+		dev_info_ratelimited(&ud->hdev->dev, "KVP request held until a daemon registers\n");
+		return HVU_DEFER;
+	}
 	ret = kvp_request_in(kvp, m);
 	if (ret == -EINVAL)
 		dev_warn_ratelimited(&ud->hdev->dev,
@@ -456,6 +501,9 @@ static int kvp_register(struct kvp *kvp, const struct hv_kvp_msg *msg)
 	kvp->reg_op = op;
 	release = !kvp->nego_released;
 	kvp->nego_released = true;
+	/* A request waited for a daemon: this one gets it. */
+	if (kvp->req && kvp->held)
+		mod_delayed_work(system_wq, &kvp->req_work, 0);
 	mutex_unlock(&kvp->lock);
 
 	if (op == KVP_OP_REGISTER)
@@ -508,7 +556,8 @@ static void kvp_on_release(void *ctx)
 
 	mutex_lock(&kvp->lock);
 	kvp->reg_op = 0;
-	m = kvp_take(kvp);
+	/* A request still held for a daemon waits for the next one. */
+	m = kvp->held ? NULL : kvp_take(kvp);
 	mutex_unlock(&kvp->lock);
 
 	if (m) {

@@ -152,10 +152,8 @@ hvg_check "negotiated without a daemon" test "$(cat "$kvp/version")" = "fw 3.0 s
 [ $t -ge 54 ] && [ $t -le 90 ] || hvg_fail "negotiation released after ${t}s, expected 55"
 echo "ok: negotiation released after ${t}s"
 hvg_check "the kernel said why" hvg_dmesg_has 'no KVP daemon after 55 s'
-t0=$(date +%s)
-expect "get 0 k" $E_FAIL
-expect "enumerate 2 0" $E_FAIL
-[ $(($(date +%s) - t0)) -lt 5 ] || hvg_fail "requests without a daemon were slow"
+# (A request without a daemon now waits for one: kvp_check_failures in
+# lib-kvp.sh tests that with both real daemons.)
 
 # --- the scripted daemon ---
 rm -f "$log"
