@@ -184,12 +184,39 @@ void vss_emergency_thaw(struct vss_daemon *d, const char *why)
 	vss_after_reply(d);
 }
 
+/*
+ * A THAW for a freeze this daemon did not make: an earlier one may have
+ * been killed with the filesystems frozen, and the kernel kept the host's
+ * THAW for the next daemon. Thaw every filesystem we would freeze, as
+ * upstream's daemon does on every THAW; one that is not frozen says
+ * EINVAL, which is no failure.
+ */
+static __u32 thaw_unknown(struct vss_daemon *d)
+{
+	unsigned int failures;
+	char *mounts;
+
+	if (load_mounts(d->cfg.mounts, &mounts) ||
+	    vss_plan_from_mounts(mounts, &d->cfg.exclude, &d->probe, &d->plan)) {
+		free(mounts);
+		log_msg(LOG_ERR, "THAW: cannot list the mounted filesystems");
+		return HV_E_FAIL;
+	}
+	free(mounts);
+	failures = vss_thaw_plan(&d->plan, &d->ops);
+	if (failures) {
+		log_msg(LOG_ERR, "THAW while not frozen: %u filesystem(s) failed to thaw",
+			failures);
+		return HV_E_FAIL;
+	}
+	log_msg(LOG_INFO, "THAW while not frozen here: thawed whatever was left frozen");
+	return HV_S_OK;
+}
+
 static __u32 do_thaw(struct vss_daemon *d)
 {
-	if (!d->frozen) {
-		log_msg(LOG_INFO, "THAW while not frozen");
-		return HV_S_OK;
-	}
+	if (!d->frozen)
+		return thaw_unknown(d);
 	thaw_now(d);
 	log_msg(LOG_INFO, "thawed %u filesystem(s)", d->plan.count);
 	d->post_thaw_hooks_due = true;

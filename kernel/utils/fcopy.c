@@ -71,6 +71,8 @@ struct fcopy_priv {
 	bool registered;	/* the daemon holding the device registered */
 	bool pending;		/* a host message is with the daemon */
 	bool holding;		/* negotiation held for a daemon */
+	/* late answers to come for requests that timed out with the daemon */
+	unsigned int owed;
 	union fcopy_out out;
 	u8 name[FCOPY_UTF8_MAX + 1];
 };
@@ -91,8 +93,16 @@ static void fcopy_timeout(struct work_struct *work)
 {
 	struct fcopy_priv *fp = container_of(to_delayed_work(work),
 					     struct fcopy_priv, timeout);
+	bool pending;
 
-	if (!fcopy_take_pending(fp))
+	mutex_lock(&fp->lock);
+	pending = fp->pending;
+	fp->pending = false;
+	/* Read by the daemon (not withdrawn): its answer will come late. */
+	if (pending && !hvu_transport_withdraw(fp->transport))
+		fp->owed++;
+	mutex_unlock(&fp->lock);
+	if (!pending)
 		return;
 	pr_warn("the daemon did not answer in time\n");
 	hvu_reply(fp->ud, HV_E_FAIL);
@@ -168,8 +178,15 @@ static int fcopy_on_write(void *ctx, const void *buf, size_t len)
 		}
 		return ret;
 	}
+	/* The daemon answers in order: a late answer comes first. */
+	if (fp->owed) {
+		fp->owed--;
+		mutex_unlock(&fp->lock);
+		pr_info_ratelimited("dropped the daemon's late answer to a request that timed out\n");
+		return 0;
+	}
 	if (!fp->pending) {
-		/* Late (timed out) or unsolicited: the daemon resets. */
+		/* Unsolicited: the daemon resets. */
 		mutex_unlock(&fp->lock);
 		return -EINVAL;
 	}
@@ -189,6 +206,7 @@ static void fcopy_on_release(void *ctx)
 
 	mutex_lock(&fp->lock);
 	fp->registered = false;
+	fp->owed = 0;
 	pending = fp->pending;
 	fp->pending = false;
 	mutex_unlock(&fp->lock);

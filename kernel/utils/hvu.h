@@ -147,6 +147,14 @@ void hvu_transport_destroy(struct hvu_transport *t);
  */
 int hvu_transport_send(struct hvu_transport *t, const void *msg, size_t len);
 bool hvu_transport_opened(struct hvu_transport *t);
+/*
+ * A request timed out: take it back if the daemon has not read it yet
+ * (true), so it never acts on a request the host has given up on. False:
+ * the daemon has it, and its answer will come late; the service then
+ * owes it one drop (upstream matches nothing and takes that late answer
+ * as the answer to the next request).
+ */
+bool hvu_transport_withdraw(struct hvu_transport *t);
 
 /* The services. */
 extern const struct hvu_service hvu_heartbeat;

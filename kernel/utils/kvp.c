@@ -85,6 +85,8 @@ struct kvp {
 	u8 op;				/* its operation */
 	bool sent;			/* the daemon has it in its mailbox */
 	bool held;			/* it waits for a daemon to register */
+	/* late answers to come for requests that timed out with the daemon */
+	unsigned int owed;
 	unsigned long deadline;		/* when it fails with HV_E_FAIL */
 	struct delayed_work req_work;	/* resend, then time out, the request */
 	struct delayed_work nego_work;	/* stop holding for a daemon */
@@ -417,6 +419,8 @@ static void kvp_req_work(struct work_struct *work)
 		goto out;
 	}
 	held = kvp->held;
+	if (kvp->sent && !hvu_transport_withdraw(kvp->t))
+		kvp->owed++;
 	kvp_take(kvp);
 	mutex_unlock(&kvp->lock);
 	if (held)
@@ -534,6 +538,17 @@ static int kvp_on_write(void *ctx, const void *buf, size_t len)
 	}
 	if (!kvp->reg_op)
 		return kvp_register(kvp, msg);	/* unlocks */
+	/*
+	 * The daemon answers in order: while it owes answers to requests
+	 * that timed out, this is one of them, not the answer to the request
+	 * it may have now. Taken and dropped, so the daemon carries on.
+	 */
+	if (kvp->owed) {
+		kvp->owed--;
+		mutex_unlock(&kvp->lock);
+		dev_info_ratelimited(kvp_dev(kvp), "dropped the KVP daemon's late answer to a request that timed out\n");
+		return 0;
+	}
 	/* An answer to nothing: no request, or one the daemon has not read. */
 	if (!kvp->req || !kvp->sent) {
 		mutex_unlock(&kvp->lock);
@@ -556,6 +571,7 @@ static void kvp_on_release(void *ctx)
 
 	mutex_lock(&kvp->lock);
 	kvp->reg_op = 0;
+	kvp->owed = 0;
 	/* A request still held for a daemon waits for the next one. */
 	m = kvp->held ? NULL : kvp_take(kvp);
 	mutex_unlock(&kvp->lock);

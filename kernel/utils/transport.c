@@ -257,6 +257,19 @@ int hvu_transport_send(struct hvu_transport *t, const void *msg, size_t len)
 	return ret;
 }
 
+bool hvu_transport_withdraw(struct hvu_transport *t)
+{
+	bool unread;
+
+	mutex_lock(&t->lock);
+	unread = t->out;
+	kfree(t->out);
+	t->out = NULL;
+	t->out_len = 0;
+	mutex_unlock(&t->lock);
+	return unread;
+}
+
 bool hvu_transport_opened(struct hvu_transport *t)
 {
 	bool ret;

@@ -547,6 +547,30 @@ static void test_ebusy_freeze_einval_thaw_are_success(void **state)
 	assert_int_equal(request(f, VSS_OP_THAW), HV_S_OK);
 }
 
+/*
+ * A THAW with nothing frozen by this daemon (an earlier one was killed
+ * while frozen): every filesystem of the plan is thawed; EINVAL (not
+ * frozen) is no failure, another error is.
+ */
+static void test_thaw_without_freeze_thaws_everything(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const expected[] = {
+		"thaw /home", "thaw /srv/with space", "thaw /var/lib/docker",
+		"thaw /home/bind", "thaw /",
+	};
+
+	f->rec.thaw_einval = true;
+	handshake(f);
+	assert_false(f->d.frozen);
+	assert_int_equal(request(f, VSS_OP_THAW), HV_S_OK);
+	assert_calls(&f->rec, expected, 5);
+	assert_false(f->d.frozen);
+	/* No mount list to read: the host hears of it. */
+	unlink(f->d.cfg.mounts);
+	assert_int_equal(request(f, VSS_OP_THAW), HV_E_FAIL);
+}
+
 static void test_freeze_failure_thaws_everything(void **state)
 {
 	struct fixture *f = *state;
@@ -772,6 +796,7 @@ int main(void)
 		T(test_freeze_skips_loop_backed),
 		T(test_freeze_thaw_sequence),
 		T(test_ebusy_freeze_einval_thaw_are_success),
+		T(test_thaw_without_freeze_thaws_everything),
 		T(test_freeze_failure_thaws_everything),
 		T(test_watchdog_thaws),
 		T(test_reply_failure_thaws),

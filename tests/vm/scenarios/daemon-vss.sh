@@ -10,6 +10,7 @@
 
 vss_setup
 vss_checks ours
+vss_check_killed ours
 
 # --- stopping the daemon while frozen thaws ---
 expect freeze 0x00000000

@@ -13,6 +13,7 @@
 
 vss_setup
 vss_checks stock
+vss_check_killed stock
 vss_stop
 vss_abi_checks
 vss_teardown
