@@ -32,9 +32,10 @@ kdir_of = /lib/modules/$(1)/build
 endif
 
 # Modules we install; hv_sim and the KUnit suites are for tests only.
-INSTALL_MODULES := hv_vmbus hv_utils
+# uio_hv_generic is built only for kernels with CONFIG_UIO.
+INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic
 
-SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus initrd-hooks
+SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus tools/fcopy-mode initrd-hooks
 
 .PHONY: all modules daemons tools check check-long demo bench deps install uninstall clean
 
@@ -79,6 +80,8 @@ install: modules
 		dir=$(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
 		install -d $$dir; \
 		for m in $(INSTALL_MODULES); do \
+			[ $$m != uio_hv_generic ] || \
+				[ -f $(BUILDDIR)/$$k/kernel/$$m.ko ] || continue; \
 			install -m 0644 $(BUILDDIR)/$$k/kernel/$$m.ko $$dir/; \
 		done; \
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \

@@ -15,6 +15,7 @@ base=(
 	rsync python3 xz-utils zstd sparse pkg-config
 	linux-headers-amd64 linux-headers-cloud-amd64 linux-headers-rt-amd64
 	linux-image-amd64 linux-source-6.1
+	linux-source-6.12
 	qemu-system-x86 busybox-static e2fsprogs iproute2
 	libcmocka-dev clang libclang-rt-14-dev
 	hyperv-daemons

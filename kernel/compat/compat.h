@@ -27,4 +27,11 @@
 #define hvg_match_driver struct device_driver
 #endif
 
+/* bin_attribute.mmap: const struct bin_attribute since 6.14. */
+#ifdef HAVE_BIN_ATTR_MMAP_CONST
+#define hvg_bin_attr const struct bin_attribute
+#else
+#define hvg_bin_attr struct bin_attribute
+#endif
+
 #endif /* HVG_COMPAT_H */

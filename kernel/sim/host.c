@@ -447,6 +447,8 @@ int sim_offer(const struct sim_device_type *type, u16 sub_index,
 	ch->sub_index = sub_index;
 	if (instance)
 		ch->instance = *instance;
+	else if (type->instance)
+		ch->instance = *type->instance;
 	else
 		guid_gen(&ch->instance);
 	INIT_WORK(&ch->work, sim_chan_work);

@@ -73,11 +73,23 @@ static void sim_ic_process(struct sim_channel *ch);
 static void sim_ic_opened(struct sim_channel *ch);
 static void sim_ic_closed(struct sim_channel *ch);
 
-#define SIM_IC(n, cls, mt, versions) {					\
+/*
+ * Hyper-V offers the Guest Services (fcopy) device with this instance,
+ * which tools/hv/hv_fcopy_uio_daemon.c looks for by name
+ * (/sys/bus/vmbus/devices/eb765408-105f-49b6-b4aa-c123b64d17d4).
+ */
+static const guid_t sim_fcopy_instance =
+	GUID_INIT(0xeb765408, 0x105f, 0x49b6,
+		  0xb4, 0xaa, 0xc1, 0x23, 0xb6, 0x4d, 0x17, 0xd4);
+
+#define SIM_IC_AT(n, cls, mt, versions, inst) {				\
 	.type = { .name = n, .class_id = cls, .process = sim_ic_process, \
-		  .opened = sim_ic_opened, .closed = sim_ic_closed },	\
+		  .opened = sim_ic_opened, .closed = sim_ic_closed,	\
+		  .instance = inst },					\
 	.msgtype = mt, .srv = versions,					\
 }
+
+#define SIM_IC(n, cls, mt, versions) SIM_IC_AT(n, cls, mt, versions, NULL)
 
 static struct sim_ic sim_ics[] = {
 	SIM_IC("shutdown", HV_CLASS_SHUTDOWN, HV_ICMSG_SHUTDOWN, sim_srv_shutdown),
@@ -85,7 +97,8 @@ static struct sim_ic sim_ics[] = {
 	SIM_IC("heartbeat", HV_CLASS_HEARTBEAT, HV_ICMSG_HEARTBEAT, sim_srv_heartbeat),
 	SIM_IC("kvp", HV_CLASS_KVP, HV_ICMSG_KVP, sim_srv_kvp),
 	SIM_IC("vss", HV_CLASS_VSS, HV_ICMSG_VSS, sim_srv_vss),
-	SIM_IC("fcopy", HV_CLASS_FCOPY, HV_ICMSG_FCOPY, sim_srv_fcopy),
+	SIM_IC_AT("fcopy", HV_CLASS_FCOPY, HV_ICMSG_FCOPY, sim_srv_fcopy,
+		  &sim_fcopy_instance),
 };
 
 static struct dentry *sim_ic_root;
@@ -238,7 +251,14 @@ static void sim_ic_answer(struct sim_ic *ic, const u8 *pkt, u32 len)
 			      ic->type.name, hdr->flags, hdr->msgsize, blen);
 		return;
 	}
-	if (!ic->waiting || desc->trans_id != ic->wait_id) {
+	/*
+	 * An IC answer carries the request's transaction id, except from
+	 * tools/hv's uio daemons, which send all ones (vmbus_bufring.c,
+	 * VMBUS_RQST_ERROR) and work on Hyper-V: there is one request at a
+	 * time, so the host takes such an answer for the one waiting.
+	 */
+	if (!ic->waiting ||
+	    (desc->trans_id != ic->wait_id && desc->trans_id != U64_MAX)) {
 		if (desc->trans_id && desc->trans_id <= ic->next_id)
 			pr_info("%s: late answer to request %llu\n",
 				ic->type.name, desc->trans_id);

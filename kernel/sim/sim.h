@@ -47,6 +47,11 @@ struct sim_device_type {
 	void (*closed)(struct sim_channel *ch);
 	/* Offered with monitored notification (network, storage, echo). */
 	bool monitored;
+	/*
+	 * Optional: the instance GUID Hyper-V always offers this device
+	 * with (otherwise a new one per offer). Programs hard-code some.
+	 */
+	const guid_t *instance;
 };
 
 struct sim_gpadl {

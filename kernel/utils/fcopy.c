@@ -375,6 +375,13 @@ static void fcopy_remove(struct hvu_dev *ud)
 	ud->priv = NULL;
 }
 
+static bool fcopy_busy(struct hvu_dev *ud)
+{
+	struct fcopy_priv *fp = ud->priv;
+
+	return fp->transport && hvu_transport_opened(fp->transport);
+}
+
 const struct hvu_service hvu_fcopy = {
 	.name = "fcopy",
 	.class_id = HV_CLASS_FCOPY,
@@ -386,5 +393,6 @@ const struct hvu_service hvu_fcopy = {
 	.probe = fcopy_probe,
 	.start = fcopy_start,
 	.remove = fcopy_remove,
+	.busy = fcopy_busy,
 	.handle = fcopy_handle,
 };

@@ -73,6 +73,8 @@ struct hvu_service {
 	 */
 	int (*start)(struct hvu_dev *ud);
 	void (*remove)(struct hvu_dev *ud);
+	/* Optional: a daemon uses the device now (it must not be taken). */
+	bool (*busy)(struct hvu_dev *ud);
 	/* Optional: versions agreed (ud->fw_version, ud->srv_version). */
 	void (*negotiated)(struct hvu_dev *ud);
 	/*

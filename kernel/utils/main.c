@@ -14,6 +14,8 @@
 
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
 #include <linux/slab.h>
 #include <hv/classes.h>
 #include "hvu.h"
@@ -35,6 +37,119 @@ static const struct hv_vmbus_device_id hvu_ids[] = {
 MODULE_DEVICE_TABLE(vmbus, hvu_ids);
 
 static struct workqueue_struct *hvu_wq;
+static struct hvg_driver hvu_driver;
+
+/*
+ * fcopy: who serves the host's file copies (Copy-VMFile).
+ *   kernel  hv_utils, through /dev/vmbus/hv_fcopy: the fcopy daemons of
+ *           tools/hv up to Linux 6.9 (Debian 12's, RHEL's) and ours;
+ *   uio     the daemon itself, through uio_hv_generic: tools/hv's
+ *           hv_fcopy_uio_daemon, the only one from Linux 6.10 on, which
+ *           has no fcopy in the kernel (Debian 13, Ubuntu 24.10+, Fedora).
+ * Writable at run time: the device moves from one driver to the other,
+ * refused (EBUSY) while a daemon has it open.
+ */
+enum { HVU_FCOPY_KERNEL, HVU_FCOPY_UIO };
+static const char *const hvu_fcopy_modes[] = { "kernel", "uio" };
+static int hvu_fcopy_mode = HVU_FCOPY_KERNEL;
+static bool hvu_live;			/* the driver is registered */
+static DEFINE_MUTEX(hvu_fcopy_lock);	/* mode, hvu_live, moves */
+static struct work_struct hvu_fcopy_work;
+
+static bool hvu_fcopy_busy(struct hvg_device *hdev)
+{
+	struct device *dev = &hdev->dev;
+	struct hvu_dev *ud;
+	bool busy = false;
+
+	device_lock(dev);
+	if (dev->driver == &hvu_driver.driver) {
+		ud = dev_get_drvdata(dev);
+		busy = ud->svc->busy && ud->svc->busy(ud);
+	} else if (dev->driver) {
+		/* uio_hv_generic opens the channel for its first user. */
+		busy = hvg_channel_opened(hdev->channel);
+	}
+	device_unlock(dev);
+	return busy;
+}
+
+/* Give the fcopy device to the mode's driver; hvu_fcopy_lock held. */
+static int hvu_fcopy_move(void)
+{
+	static const guid_t fcopy = HV_CLASS_FCOPY;
+	const char *to = hvu_fcopy_mode == HVU_FCOPY_UIO ?
+			 "uio_hv_generic" : hvu_driver.name;
+	struct hvg_device *hdev = hvg_find_device(&fcopy);
+	struct device *dev;
+	int ret;
+
+	if (!hdev)
+		return 0;
+	dev = &hdev->dev;
+	if (hvu_fcopy_busy(hdev)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (hvu_fcopy_mode == HVU_FCOPY_UIO)
+		request_module("uio_hv_generic");
+	ret = hvg_device_set_override(hdev, to);
+	if (ret)
+		goto out;
+	if (dev->driver && strcmp(dev->driver->name, to))
+		device_release_driver(dev);
+	ret = device_attach(dev);
+	if (ret < 0)
+		dev_warn(dev, "fcopy: not bound to %s: %d\n", to, ret);
+	else if (!ret)
+		dev_info(dev, "fcopy: left for %s, which is not loaded\n", to);
+	else
+		dev_info(dev, "fcopy: served by %s\n", to);
+	ret = 0;
+out:
+	put_device(dev);
+	return ret;
+}
+
+/* hv_utils declined fcopy in its probe; move it from outside the probe. */
+static void hvu_fcopy_work_fn(struct work_struct *work)
+{
+	mutex_lock(&hvu_fcopy_lock);
+	if (hvu_live && hvu_fcopy_mode == HVU_FCOPY_UIO)
+		hvu_fcopy_move();
+	mutex_unlock(&hvu_fcopy_lock);
+}
+
+static int hvu_fcopy_set(const char *val, const struct kernel_param *kp)
+{
+	int mode, old, ret = 0;
+
+	mode = sysfs_match_string(hvu_fcopy_modes, val);
+	if (mode < 0)
+		return -EINVAL;
+	mutex_lock(&hvu_fcopy_lock);
+	old = hvu_fcopy_mode;
+	hvu_fcopy_mode = mode;
+	if (hvu_live && mode != old) {
+		ret = hvu_fcopy_move();
+		if (ret)
+			hvu_fcopy_mode = old;
+	}
+	mutex_unlock(&hvu_fcopy_lock);
+	return ret;
+}
+
+static int hvu_fcopy_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", hvu_fcopy_modes[READ_ONCE(hvu_fcopy_mode)]);
+}
+
+static const struct kernel_param_ops hvu_fcopy_ops = {
+	.set = hvu_fcopy_set,
+	.get = hvu_fcopy_get,
+};
+module_param_cb(fcopy, &hvu_fcopy_ops, NULL, 0644);
+MODULE_PARM_DESC(fcopy, "who serves file copies: kernel (/dev/vmbus/hv_fcopy, default) or uio (uio_hv_generic, for hv_fcopy_uio_daemon)");
 
 static void hvu_malformed(struct hvu_dev *ud, const char *why)
 {
@@ -271,6 +386,11 @@ static int hvu_probe(struct hvg_device *hdev,
 
 	if (id->driver_data >= ARRAY_SIZE(hvu_services))
 		return -ENODEV;
+	if (hvu_services[id->driver_data] == &hvu_fcopy &&
+	    READ_ONCE(hvu_fcopy_mode) == HVU_FCOPY_UIO) {
+		queue_work(hvu_wq, &hvu_fcopy_work);
+		return -ENODEV;
+	}
 	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
 	if (!ud)
 		return -ENOMEM;
@@ -368,14 +488,27 @@ static int __init hvu_init(void)
 	hvu_wq = alloc_workqueue("hv_utils", 0, 0);
 	if (!hvu_wq)
 		return -ENOMEM;
+	INIT_WORK(&hvu_fcopy_work, hvu_fcopy_work_fn);
+	mutex_lock(&hvu_fcopy_lock);
+	hvu_live = true;
+	mutex_unlock(&hvu_fcopy_lock);
 	ret = hvg_driver_register(&hvu_driver);
-	if (ret)
+	if (ret) {
+		mutex_lock(&hvu_fcopy_lock);
+		hvu_live = false;
+		mutex_unlock(&hvu_fcopy_lock);
+		cancel_work_sync(&hvu_fcopy_work);
 		destroy_workqueue(hvu_wq);
+	}
 	return ret;
 }
 
 static void __exit hvu_exit(void)
 {
+	mutex_lock(&hvu_fcopy_lock);
+	hvu_live = false;
+	mutex_unlock(&hvu_fcopy_lock);
+	cancel_work_sync(&hvu_fcopy_work);
 	hvg_driver_unregister(&hvu_driver);
 	destroy_workqueue(hvu_wq);
 }

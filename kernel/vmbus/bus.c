@@ -27,15 +27,62 @@ hvg_match_id(const struct hv_vmbus_device_id *id, const guid_t *class_id)
 	return NULL;
 }
 
+/*
+ * Class GUIDs an administrator adds to a driver by writing them to
+ * /sys/bus/vmbus/drivers/<driver>/new_id (and takes back through
+ * remove_id), as upstream's vmbus_drv.c allows: how uio_hv_generic is
+ * usually given a device. They are matched before the driver's table.
+ */
+struct hvg_dynid {
+	struct list_head node;
+	struct hv_vmbus_device_id id;
+};
+
+/* Called with dynids_lock. */
+static struct hvg_dynid *hvg_find_dynid(struct hvg_driver *hdrv,
+					const guid_t *class_id)
+{
+	struct hvg_dynid *d;
+
+	list_for_each_entry(d, &hdrv->dynids, node)
+		if (guid_equal(&d->id.guid, class_id))
+			return d;
+	return NULL;
+}
+
+/*
+ * The dynamic ids first, then the driver's table. A copy, not a pointer:
+ * remove_id may free an entry while a probe still looks at its id.
+ */
+static bool hvg_driver_match(struct hvg_driver *hdrv, const guid_t *class_id,
+			     struct hv_vmbus_device_id *out)
+{
+	const struct hv_vmbus_device_id *id;
+	struct hvg_dynid *d;
+
+	spin_lock(&hdrv->dynids_lock);
+	d = hvg_find_dynid(hdrv, class_id);
+	if (d)
+		*out = d->id;
+	spin_unlock(&hdrv->dynids_lock);
+	if (d)
+		return true;
+	id = hvg_match_id(hdrv->id_table, class_id);
+	if (id)
+		*out = *id;
+	return id;
+}
+
 static int hvg_bus_match(struct device *dev, hvg_match_driver *drv)
 {
 	struct hvg_device *hdev = to_hvg_device(dev);
-	const struct hvg_driver *hdrv = to_hvg_driver(drv);
+	struct hvg_driver *hdrv = to_hvg_driver(drv);
+	struct hv_vmbus_device_id id;
 
 	/* driver_override, when set, is the only driver allowed to bind. */
 	if (hdev->driver_override)
 		return !strcmp(hdev->driver_override, drv->name);
-	return !!hvg_match_id(hdrv->id_table, &hdev->class_id);
+	return hvg_driver_match(hdrv, &hdev->class_id, &id);
 }
 
 static int hvg_bus_uevent(hvg_uevent_device *dev, struct kobj_uevent_env *env)
@@ -50,15 +97,17 @@ static int hvg_bus_probe(struct device *dev)
 {
 	struct hvg_device *hdev = to_hvg_device(dev);
 	struct hvg_driver *hdrv = to_hvg_driver(dev->driver);
-	const struct hv_vmbus_device_id *id;
-	static const struct hv_vmbus_device_id no_id;
+	struct hv_vmbus_device_id id;
 
-	id = hvg_match_id(hdrv->id_table, &hdev->class_id);
-	if (!id && hdev->driver_override)
-		id = &no_id;	/* bound by override: no table entry */
-	if (!id || !hdrv->probe)
+	if (!hvg_driver_match(hdrv, &hdev->class_id, &id)) {
+		if (!hdev->driver_override)
+			return -ENODEV;
+		/* bound by override: no table entry */
+		memset(&id, 0, sizeof(id));
+	}
+	if (!hdrv->probe)
 		return -ENODEV;
-	return hdrv->probe(hdev, id);
+	return hdrv->probe(hdev, &id);
 }
 
 static void hvg_bus_remove(struct device *dev)
@@ -81,6 +130,7 @@ static void hvg_bus_shutdown(struct device *dev)
 }
 
 static const struct attribute_group *hvg_dev_groups[];
+static const struct attribute_group *hvg_drv_groups[];
 
 static struct bus_type hvg_bus = {
 	.name = "vmbus",
@@ -90,11 +140,14 @@ static struct bus_type hvg_bus = {
 	.remove = hvg_bus_remove,
 	.shutdown = hvg_bus_shutdown,
 	.dev_groups = hvg_dev_groups,
+	.drv_groups = hvg_drv_groups,
 };
 
 int __hvg_driver_register(struct hvg_driver *drv, struct module *owner,
 			  const char *mod_name)
 {
+	spin_lock_init(&drv->dynids_lock);
+	INIT_LIST_HEAD(&drv->dynids);
 	drv->driver.name = drv->name;
 	drv->driver.bus = &hvg_bus;
 	drv->driver.owner = owner;
@@ -105,9 +158,75 @@ EXPORT_SYMBOL_GPL(__hvg_driver_register);
 
 void hvg_driver_unregister(struct hvg_driver *drv)
 {
+	struct hvg_dynid *d, *n;
+
 	driver_unregister(&drv->driver);
+	list_for_each_entry_safe(d, n, &drv->dynids, node) {
+		list_del(&d->node);
+		kfree(d);
+	}
 }
 EXPORT_SYMBOL_GPL(hvg_driver_unregister);
+
+/* ---- driver attributes: new_id, remove_id ---- */
+
+static ssize_t new_id_store(struct device_driver *drv, const char *buf,
+			    size_t count)
+{
+	struct hvg_driver *hdrv = to_hvg_driver(drv);
+	struct hvg_dynid *d;
+	guid_t guid;
+	int ret;
+
+	ret = guid_parse(buf, &guid);
+	if (ret)
+		return ret;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->id.guid = guid;
+	spin_lock(&hdrv->dynids_lock);
+	if (hvg_find_dynid(hdrv, &guid)) {
+		spin_unlock(&hdrv->dynids_lock);
+		kfree(d);
+		return -EEXIST;
+	}
+	list_add_tail(&d->node, &hdrv->dynids);
+	spin_unlock(&hdrv->dynids_lock);
+	/* Bind the unbound devices of that class now. */
+	ret = driver_attach(drv);
+	return ret ? ret : count;
+}
+static DRIVER_ATTR_WO(new_id);
+
+static ssize_t remove_id_store(struct device_driver *drv, const char *buf,
+			       size_t count)
+{
+	struct hvg_driver *hdrv = to_hvg_driver(drv);
+	struct hvg_dynid *found;
+	guid_t guid;
+	int ret;
+
+	ret = guid_parse(buf, &guid);
+	if (ret)
+		return ret;
+	spin_lock(&hdrv->dynids_lock);
+	found = hvg_find_dynid(hdrv, &guid);
+	if (found)
+		list_del(&found->node);
+	spin_unlock(&hdrv->dynids_lock);
+	/* Devices bound through it stay bound, as upstream leaves them. */
+	kfree(found);
+	return found ? count : -ENODEV;
+}
+static DRIVER_ATTR_WO(remove_id);
+
+static struct attribute *hvg_drv_attrs[] = {
+	&driver_attr_new_id.attr,
+	&driver_attr_remove_id.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(hvg_drv);
 
 /* ---- device attributes (Documentation/ABI/stable/sysfs-bus-vmbus) ---- */
 
@@ -266,6 +385,29 @@ static ssize_t driver_override_show(struct device *dev,
 	return len;
 }
 static DEVICE_ATTR_RW(driver_override);
+
+int hvg_device_set_override(struct hvg_device *hdev, const char *drv_name)
+{
+	const char *name = drv_name ?: "";
+
+	return driver_set_override(&hdev->dev, &hdev->driver_override, name,
+				   strlen(name));
+}
+EXPORT_SYMBOL_GPL(hvg_device_set_override);
+
+static int hvg_class_match(struct device *dev, const void *class_id)
+{
+	return guid_equal(&to_hvg_device(dev)->class_id, class_id);
+}
+
+struct hvg_device *hvg_find_device(const guid_t *class_id)
+{
+	struct device *dev = bus_find_device(&hvg_bus, NULL, class_id,
+					     hvg_class_match);
+
+	return dev ? to_hvg_device(dev) : NULL;
+}
+EXPORT_SYMBOL_GPL(hvg_find_device);
 
 /* in_* and out_*: the rings as seen now (absent while closed). */
 #define HVG_RING_ATTR(name, outbound, expr)				\
@@ -515,6 +657,55 @@ static const struct kobj_type hvg_chan_ktype = {
 	.release = hvg_chan_kobj_release,
 };
 
+/* ---- channels/<relid>/ring ---- */
+
+static int hvg_ring_attr_mmap(struct file *file, struct kobject *kobj,
+			      hvg_bin_attr *attr, struct vm_area_struct *vma)
+{
+	return hvg_ring_file_mmap(to_hvg_channel(kobj), vma);
+}
+
+/* Called with channels_lock: the file appears once both are ready. */
+static void hvg_ring_file_add(struct hvg_channel *ch)
+{
+	if (!ch->ring_file || ch->ring_file_added || !ch->kobj_added)
+		return;
+	sysfs_bin_attr_init(&ch->ring_attr);
+	ch->ring_attr.attr.name = "ring";
+	ch->ring_attr.attr.mode = 0600;
+	ch->ring_attr.size = ch->kept_send + ch->kept_recv;
+	ch->ring_attr.mmap = hvg_ring_attr_mmap;
+	if (sysfs_create_bin_file(&ch->kobj, &ch->ring_attr))
+		pr_warn("relid %u: no ring file in sysfs\n", ch->relid);
+	else
+		ch->ring_file_added = true;
+}
+
+int hvg_channel_show_ring(struct hvg_channel *ch)
+{
+	if (!ch->ring_kept)
+		return -EINVAL;
+	mutex_lock(&hvg_conn.channels_lock);
+	ch->ring_file = true;
+	/* Before the device's channels/ exists, hvg_channel_sysfs_add() adds it. */
+	hvg_ring_file_add(ch);
+	mutex_unlock(&hvg_conn.channels_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_show_ring);
+
+void hvg_channel_hide_ring(struct hvg_channel *ch)
+{
+	mutex_lock(&hvg_conn.channels_lock);
+	ch->ring_file = false;
+	/* Waits for mmap calls still inside (kernfs drains them). */
+	if (ch->ring_file_added)
+		sysfs_remove_bin_file(&ch->kobj, &ch->ring_attr);
+	ch->ring_file_added = false;
+	mutex_unlock(&hvg_conn.channels_lock);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_hide_ring);
+
 /* A channel is shown once: a channel taken out is not put back. */
 int hvg_channel_sysfs_add(struct hvg_channel *ch)
 {
@@ -531,6 +722,7 @@ int hvg_channel_sysfs_add(struct hvg_channel *ch)
 		return ret;
 	ch->kobj_added = true;
 	kobject_uevent(&ch->kobj, KOBJ_ADD);
+	hvg_ring_file_add(ch);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(hvg_channel_sysfs_add);
@@ -541,6 +733,8 @@ void hvg_channel_sysfs_del(struct hvg_channel *ch)
 	if (!ch->kobj_added)
 		return;
 	ch->kobj_added = false;
+	/* Takes the ring file with it. */
+	ch->ring_file_added = false;
 	kobject_del(&ch->kobj);
 }
 EXPORT_SYMBOL_IF_KUNIT(hvg_channel_sysfs_del);

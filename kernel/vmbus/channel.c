@@ -90,6 +90,9 @@ EXPORT_SYMBOL_IF_KUNIT(hvg_channel_alloc);
  */
 void hvg_channel_free(struct hvg_channel *ch)
 {
+	/* A driver that kept rings frees them in remove; in case not: */
+	if (WARN_ON(ch->ring_kept && ch->ring_pages))
+		__free_pages(ch->ring_pages, ch->ring_order);
 	xa_destroy(&ch->requests);
 	if (ch->kobj_inited)
 		kobject_put(&ch->kobj);
@@ -133,14 +136,54 @@ static unsigned int hvg_pick_cpu(const struct hvg_channel *ch)
 	return HVG_CONNECT_CPU;
 }
 
+/*
+ * Is an earlier device of this instance, rescinded, still in sysfs? A
+ * host may offer a device again with the instance it had (Hyper-V does
+ * so when an integration service is switched off and on), and the new
+ * one's name must wait for the old one to leave.
+ */
+static bool hvg_instance_taken(struct hvg_channel *ch)
+{
+	struct hvg_channel *iter;
+	bool taken = false;
+
+	mutex_lock(&hvg_conn.channels_lock);
+	list_for_each_entry(iter, &hvg_conn.channels, node) {
+		if (iter != ch && !iter->primary && iter->rescinded &&
+		    !iter->dev_gone &&
+		    guid_equal(&iter->offer.offer.if_instance,
+			       &ch->offer.offer.if_instance)) {
+			taken = true;
+			break;
+		}
+	}
+	mutex_unlock(&hvg_conn.channels_lock);
+	return taken;
+}
+
 static void hvg_register_work(struct work_struct *work)
 {
 	struct hvg_channel *ch = container_of(work, struct hvg_channel,
 					      register_work);
-	int ret;
+	unsigned long end;
+	int ret, gen;
 
 	if (READ_ONCE(ch->rescinded))
 		return;
+	end = jiffies + 60 * HZ;
+	for (;;) {
+		/* Read before looking: a removal after it wakes us. */
+		gen = atomic_read(&hvg_conn.unreg_gen);
+		if (!hvg_instance_taken(ch))
+			break;
+		if (time_after(jiffies, end)) {
+			pr_warn("relid %u: device %pUl still held by its last offer\n",
+				ch->relid, &ch->offer.offer.if_instance);
+			break;
+		}
+		wait_event_timeout(hvg_conn.unreg_wq,
+				   atomic_read(&hvg_conn.unreg_gen) != gen, HZ);
+	}
 	ret = hvg_device_add(ch);
 	if (ret)
 		pr_err("cannot add the device for relid %u: %d\n", ch->relid, ret);
@@ -336,6 +379,11 @@ static void hvg_primary_remove(struct hvg_channel *ch, bool tell_host)
 	flush_work(&ch->register_work);
 	if (ch->registered)
 		hvg_device_del(ch);
+	mutex_lock(&hvg_conn.channels_lock);
+	ch->dev_gone = true;
+	mutex_unlock(&hvg_conn.channels_lock);
+	atomic_inc(&hvg_conn.unreg_gen);
+	wake_up_all(&hvg_conn.unreg_wq);
 	list_for_each_entry_safe(sc, tmp, &ch->sub_channels, sub_node) {
 		bool orphan;
 
@@ -573,10 +621,13 @@ static int hvg_gpadl_teardown(struct hvg_channel *ch, u32 gpadl)
 
 /* ---- open and close ---- */
 
+/* Kept rings (hvg_channel_alloc_ring()) stay for the next open. */
 static void hvg_rings_free(struct hvg_channel *ch)
 {
 	hvg_ring_unmap(&ch->out);
 	hvg_ring_unmap(&ch->in);
+	if (ch->ring_kept)
+		return;
 	if (ch->ring_pages)
 		__free_pages(ch->ring_pages, ch->ring_order);
 	ch->ring_pages = NULL;
@@ -648,8 +699,25 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 	send_pages = send_ring_bytes >> PAGE_SHIFT;
 	recv_pages = recv_ring_bytes >> PAGE_SHIFT;
 	npages = send_pages + recv_pages;
-	ch->ring_order = get_order(npages * PAGE_SIZE);
-	ch->ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, ch->ring_order);
+	if (ch->ring_kept) {
+		/* Leaked after a close the host did not confirm: gone. */
+		if (!ch->ring_pages) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+		if (send_ring_bytes != ch->kept_send ||
+		    recv_ring_bytes != ch->kept_recv) {
+			ret = -EINVAL;
+			goto unlock;
+		}
+		/* A host opens a ring with zero indices: start afresh. */
+		memset(page_address(ch->ring_pages), 0,
+		       (size_t)npages << PAGE_SHIFT);
+	} else {
+		ch->ring_order = get_order(npages * PAGE_SIZE);
+		ch->ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					     ch->ring_order);
+	}
 	map = kcalloc(npages, sizeof(*map), GFP_KERNEL);
 	w = kmalloc(sizeof(*w), GFP_KERNEL);
 	if (!ch->ring_pages || !map || !w) {
@@ -770,6 +838,128 @@ void hvg_channel_close(struct hvg_channel *ch)
 		hvg_sub_release(ch);
 }
 EXPORT_SYMBOL_GPL(hvg_channel_close);
+
+int hvg_channel_alloc_ring(struct hvg_channel *ch, u32 send_ring_bytes,
+			   u32 recv_ring_bytes)
+{
+	u32 order;
+	int ret = 0;
+
+	if (!PAGE_ALIGNED(send_ring_bytes) || !PAGE_ALIGNED(recv_ring_bytes) ||
+	    send_ring_bytes < 2 * PAGE_SIZE || recv_ring_bytes < 2 * PAGE_SIZE)
+		return -EINVAL;
+	order = get_order((size_t)send_ring_bytes + recv_ring_bytes);
+	mutex_lock(&ch->lock);
+	if (ch->ring_kept || ch->state != HVG_CH_OFFERED) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* Compound: a user mapping's reference holds the whole of it. */
+	ch->ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP,
+				     order);
+	if (!ch->ring_pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ch->ring_order = order;
+	ch->ring_kept = true;
+	ch->kept_send = send_ring_bytes;
+	ch->kept_recv = recv_ring_bytes;
+out:
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_alloc_ring);
+
+void hvg_channel_free_ring(struct hvg_channel *ch)
+{
+	mutex_lock(&ch->lock);
+	if (WARN_ON(ch->state == HVG_CH_OPEN)) {
+		mutex_unlock(&ch->lock);
+		return;
+	}
+	if (ch->ring_kept && ch->ring_pages)
+		__free_pages(ch->ring_pages, ch->ring_order);
+	ch->ring_pages = NULL;
+	ch->ring_kept = false;
+	mutex_unlock(&ch->lock);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_free_ring);
+
+void *hvg_channel_ring(struct hvg_channel *ch, u32 *bytes)
+{
+	void *ring = NULL;
+
+	mutex_lock(&ch->lock);
+	if (ch->ring_kept && ch->ring_pages) {
+		ring = page_address(ch->ring_pages);
+		*bytes = ch->kept_send + ch->kept_recv;
+	}
+	mutex_unlock(&ch->lock);
+	return ring;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_ring);
+
+/*
+ * mmap of channels/<relid>/ring (bus.c): the kept rings, while the
+ * channel is open, as upstream's hv_uio_ring_mmap() allows. The pages are
+ * inserted now, each with its own reference, so the mapping needs nothing
+ * of the channel afterwards.
+ */
+int hvg_ring_file_mmap(struct hvg_channel *ch, struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start, off;
+	int ret = 0;
+
+	mutex_lock(&ch->lock);
+	if (ch->state != HVG_CH_OPEN || !ch->ring_kept || !ch->ring_pages) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (vma->vm_pgoff ||
+	    len > (unsigned long)ch->kept_send + ch->kept_recv) {
+		ret = -EINVAL;
+		goto out;
+	}
+	for (off = 0; off < len && !ret; off += PAGE_SIZE)
+		ret = vm_insert_page(vma, vma->vm_start + off,
+				     ch->ring_pages + (off >> PAGE_SHIFT));
+out:
+	mutex_unlock(&ch->lock);
+	return ret;
+}
+
+void hvg_channel_signal(struct hvg_channel *ch)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->out_lock, flags);
+	if (ch->state == HVG_CH_OPEN)
+		hvg_signal_host(ch);
+	spin_unlock_irqrestore(&ch->out_lock, flags);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_signal);
+
+void hvg_channel_set_interrupts(struct hvg_channel *ch, bool on)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ch->in_lock, flags);
+	if (ch->state == HVG_CH_OPEN) {
+		if (on)
+			hvg_ring_unmask(&ch->in);
+		else
+			hvg_ring_mask(&ch->in);
+	}
+	spin_unlock_irqrestore(&ch->in_lock, flags);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_set_interrupts);
+
+bool hvg_channel_opened(const struct hvg_channel *ch)
+{
+	return READ_ONCE(ch->state) == HVG_CH_OPEN;
+}
+EXPORT_SYMBOL_GPL(hvg_channel_opened);
 
 bool hvg_channel_rescinded(const struct hvg_channel *ch)
 {

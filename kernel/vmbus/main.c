@@ -224,6 +224,7 @@ static int __init hvg_vmbus_init(void)
 	}
 
 	init_completion(&hvg_conn.all_offers);
+	init_waitqueue_head(&hvg_conn.unreg_wq);
 	INIT_WORK(&hvg_conn.connect_work, hvg_connect_work);
 	ret = hvg_channels_init();
 	if (ret)

@@ -10,6 +10,8 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <kunit/visibility.h>
@@ -43,6 +45,7 @@ struct hvg_channel {
 	enum hvg_channel_state state;
 	bool rescinded;
 	bool registered;		/* device_add() done (primary) */
+	bool dev_gone;			/* device_del() done (channels_lock) */
 	bool released;			/* rescinded sub-channel: relid given back */
 	/*
 	 * A sub-channel whose primary was rescinded first: off the
@@ -59,6 +62,18 @@ struct hvg_channel {
 	/* rings: one GPADL, outbound pages first */
 	struct page *ring_pages;
 	u32 ring_order;
+	/*
+	 * Rings that outlive an open (hvg_channel_alloc_ring()): one
+	 * compound allocation of kept_send + kept_recv bytes, freed only by
+	 * hvg_channel_free_ring() (or leaked, if the host kept them).
+	 */
+	bool ring_kept;
+	u32 kept_send;
+	u32 kept_recv;
+	/* channels/<relid>/ring: the kept rings, mappable while open */
+	bool ring_file;			/* wanted (channels_lock) */
+	bool ring_file_added;		/* in sysfs (channels_lock) */
+	struct bin_attribute ring_attr;
 	u32 send_pages;
 	u32 gpadl;
 	struct hvg_ring out;
@@ -120,6 +135,9 @@ struct hvg_conn {
 	struct list_head channels;
 	struct hvg_channel __rcu *by_relid[HV_MAX_RELIDS];
 	struct completion all_offers;
+	/* a rescinded device has left sysfs (see hvg_register_work()) */
+	wait_queue_head_t unreg_wq;
+	atomic_t unreg_gen;
 	atomic_t next_gpadl;
 
 	/* MNF (include/hv/monitor.h): [0] server, [1] client page */
@@ -184,5 +202,6 @@ int hvg_device_add(struct hvg_channel *ch);
 void hvg_device_del(struct hvg_channel *ch);
 int hvg_channel_sysfs_add(struct hvg_channel *ch);
 void hvg_channel_sysfs_del(struct hvg_channel *ch);
+int hvg_ring_file_mmap(struct hvg_channel *ch, struct vm_area_struct *vma);
 
 #endif /* HVG_VMBUS_INTERNAL_H */

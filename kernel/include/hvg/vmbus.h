@@ -20,6 +20,8 @@
 #define HVG_VMBUS_H
 
 #include <linux/device.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/mod_devicetable.h>
 #include <linux/uuid.h>
 #include <hv/ring.h>
@@ -52,6 +54,9 @@ struct hvg_driver {
 	 */
 	void (*shutdown)(struct hvg_device *dev);
 	struct device_driver driver;
+	/* class GUIDs added through the driver's new_id file (bus.c) */
+	spinlock_t dynids_lock;
+	struct list_head dynids;
 };
 
 #define to_hvg_driver(d) container_of(d, struct hvg_driver, driver)
@@ -61,6 +66,14 @@ int __hvg_driver_register(struct hvg_driver *drv, struct module *owner,
 #define hvg_driver_register(drv) \
 	__hvg_driver_register(drv, THIS_MODULE, KBUILD_MODNAME)
 void hvg_driver_unregister(struct hvg_driver *drv);
+
+/*
+ * The first device of a class (with a reference: put_device() it), and
+ * the driver it may bind to from now on (NULL: any that matches), as
+ * writing its driver_override file would set.
+ */
+struct hvg_device *hvg_find_device(const guid_t *class_id);
+int hvg_device_set_override(struct hvg_device *hdev, const char *drv_name);
 
 /*
  * Channels. A driver opens its device's primary channel in probe and
@@ -75,6 +88,7 @@ int hvg_channel_open(struct hvg_channel *ch, u32 send_ring_bytes,
 		     hvg_channel_cb cb, void *ctx);
 void hvg_channel_close(struct hvg_channel *ch);
 bool hvg_channel_rescinded(const struct hvg_channel *ch);
+bool hvg_channel_opened(const struct hvg_channel *ch);
 u32 hvg_channel_relid(const struct hvg_channel *ch);
 /* The VMBus version agreed with the host (major << 16 | minor), 0 if none. */
 u32 hvg_vmbus_version(void);
@@ -109,6 +123,36 @@ typedef void (*hvg_subchannel_cb)(struct hvg_channel *primary,
 void hvg_channel_set_subchannel_cb(struct hvg_channel *primary,
 				   hvg_subchannel_cb cb);
 u16 hvg_channel_sub_index(const struct hvg_channel *ch);
+
+/*
+ * Rings that outlive an open, for a driver that hands them to user space
+ * (uio_hv_generic): allocated before the channel is opened, reused by
+ * every hvg_channel_open() with the same sizes, freed by
+ * hvg_channel_free_ring() once the channel is closed. They are one
+ * compound allocation, so a user mapping of them holds its own reference
+ * and outlives nothing it does not own. hvg_channel_ring() gives their
+ * kernel address and total size (outbound ring first), NULL when the host
+ * kept them after a failed close (they are leaked, never reused).
+ */
+int hvg_channel_alloc_ring(struct hvg_channel *ch, u32 send_ring_bytes,
+			   u32 recv_ring_bytes);
+void hvg_channel_free_ring(struct hvg_channel *ch);
+void *hvg_channel_ring(struct hvg_channel *ch, u32 *bytes);
+/*
+ * channels/<relid>/ring: the kept rings, mappable by user space while the
+ * channel is open (upstream's hv_create_ring_sysfs()). Shown until
+ * hvg_channel_hide_ring(), which waits for mappers still inside.
+ */
+int hvg_channel_show_ring(struct hvg_channel *ch);
+void hvg_channel_hide_ring(struct hvg_channel *ch);
+/*
+ * For a ring written or read outside the kernel: tell the host that the
+ * outbound ring has data (or the inbound room), and let it interrupt us
+ * for inbound data or not (the inbound ring's interrupt mask). Both do
+ * nothing on a channel that is not open.
+ */
+void hvg_channel_signal(struct hvg_channel *ch);
+void hvg_channel_set_interrupts(struct hvg_channel *ch, bool on);
 
 /* In-band data: a descriptor of @type, then @len bytes of @data. */
 int hvg_channel_send(struct hvg_channel *ch, const void *data, u32 len,
