@@ -9,9 +9,13 @@
  * Guest side: when a daemon has registered on /dev/vmbus/hv_shutdown
  * (protocol in include/uapi/hyperv-guest/hv_shutdown.h) the request goes
  * to it, so the init system shuts down with its inhibitors and hooks; the
- * host is answered once the daemon has started the action. With no daemon,
- * or if it closes the device or does not answer in time, the kernel acts
- * itself as upstream does: orderly_poweroff(), orderly_reboot(), or a
+ * host is answered once the daemon has started the action (or refused it),
+ * or after SD_ANSWER_S if the daemon is slower: upstream answers at once,
+ * and no public source says how long a host waits, so the answer never
+ * waits long. Once the host has been told yes, the shutdown happens: the
+ * daemon has until SD_DAEMON_TIMEOUT_S to start it, and if it fails,
+ * closes the device or does not answer, the kernel acts itself as
+ * upstream does: orderly_poweroff(), orderly_reboot(), or a
  * "EVENT=hibernate" uevent when hibernation is available (not yet: see
  * sd_can_hibernate()). Nothing the host asks for is lost because a
  * daemon is missing.
@@ -24,6 +28,8 @@
 
 /* How long a daemon has to start the action before the kernel does. */
 #define SD_DAEMON_TIMEOUT_S	90
+/* How long the host waits for its answer when the daemon is slow. */
+#define SD_ANSWER_S		5
 
 static const u32 sd_fw[] = { HV_IC_FW_3_0, HV_IC_FW_1_0 };
 static const u32 sd_srv[] = {
@@ -40,9 +46,11 @@ struct sd_state {
 	bool registered;
 	u16 version;
 	bool pending;		/* a request waits for the daemon */
+	bool answered;		/* ... and the host was told yes already */
 	u32 seq;
 	enum sd_action action;
 	struct delayed_work timeout;
+	struct delayed_work answer;
 	struct work_struct act;	/* the kernel's own action */
 	enum sd_action act_what;
 };
@@ -156,9 +164,12 @@ static int sd_handle(struct hvu_dev *ud, struct hvu_msg *m, u32 *status)
 		msg.timeout_s = cpu_to_le32(req->timeout_seconds);
 		if (!hvu_transport_send(sd->t, &msg, sizeof(msg))) {
 			sd->pending = true;
+			sd->answered = false;
 			sd->action = a;
 			mod_delayed_work(system_wq, &sd->timeout,
 					 SD_DAEMON_TIMEOUT_S * HZ);
+			mod_delayed_work(system_wq, &sd->answer,
+					 SD_ANSWER_S * HZ);
 			mutex_unlock(&sd->lock);
 			return HVU_DEFER;
 		}
@@ -172,10 +183,31 @@ static int sd_handle(struct hvu_dev *ud, struct hvu_msg *m, u32 *status)
 /* The daemon did not finish the request: the kernel does it. Locked. */
 static void sd_fallback(struct sd_state *sd, const char *why)
 {
+	u32 status;
+
 	dev_warn(&sd->ud->hdev->dev, "shutdown daemon %s; acting in the kernel\n",
 		 why);
 	sd->pending = false;
-	hvu_reply(sd->ud, sd_kernel_request(sd, sd->action));
+	cancel_delayed_work(&sd->answer);
+	status = sd_kernel_request(sd, sd->action);
+	if (!sd->answered)
+		hvu_reply(sd->ud, status);
+}
+
+/* The daemon is slow: tell the host yes now; the shutdown will happen. */
+static void sd_answer(struct work_struct *work)
+{
+	struct sd_state *sd = container_of(to_delayed_work(work),
+					   struct sd_state, answer);
+
+	mutex_lock(&sd->lock);
+	if (sd->pending && !sd->answered) {
+		dev_info(&sd->ud->hdev->dev, "shutdown daemon still busy after %u s: the host is answered now\n",
+			 SD_ANSWER_S);
+		sd->answered = true;
+		hvu_reply(sd->ud, HV_IC_S_OK);
+	}
+	mutex_unlock(&sd->lock);
 }
 
 static void sd_timeout(struct work_struct *work)
@@ -222,12 +254,21 @@ static int sd_on_reply(struct sd_state *sd, const struct hv_shutdown_msg *in)
 	if (!sd->registered || !sd->pending ||
 	    le32_to_cpu(in->seq) != sd->seq)
 		return -EINVAL;
-	sd->pending = false;
-	cancel_delayed_work(&sd->timeout);
 	if (st != HV_SHUTDOWN_S_OK)
 		dev_warn(&sd->ud->hdev->dev, "shutdown daemon refused the request (status %u)\n",
 			 st);
-	hvu_reply(sd->ud, st == HV_SHUTDOWN_S_OK ? HV_IC_S_OK : HV_IC_E_FAIL);
+	if (sd->answered && st != HV_SHUTDOWN_S_OK) {
+		/* The host was promised it: keep the promise. */
+		cancel_delayed_work(&sd->timeout);
+		sd_fallback(sd, "failed after the host was answered");
+		return 0;
+	}
+	sd->pending = false;
+	cancel_delayed_work(&sd->timeout);
+	cancel_delayed_work(&sd->answer);
+	if (!sd->answered)
+		hvu_reply(sd->ud, st == HV_SHUTDOWN_S_OK ? HV_IC_S_OK :
+			  HV_IC_E_FAIL);
 	return 0;
 }
 
@@ -280,6 +321,7 @@ static int sd_probe(struct hvu_dev *ud)
 	sd->ud = ud;
 	mutex_init(&sd->lock);
 	INIT_DELAYED_WORK(&sd->timeout, sd_timeout);
+	INIT_DELAYED_WORK(&sd->answer, sd_answer);
 	INIT_WORK(&sd->act, sd_kernel_act);
 	ud->priv = sd;
 	return 0;
@@ -304,6 +346,7 @@ static void sd_remove(struct hvu_dev *ud)
 
 	hvu_transport_destroy(sd->t);
 	cancel_delayed_work_sync(&sd->timeout);
+	cancel_delayed_work_sync(&sd->answer);
 	/* An action already started (power off ...) is not taken back. */
 	flush_work(&sd->act);
 	kfree(sd);

@@ -129,6 +129,18 @@ static bool vss_kernel_thaw(struct vss_priv *vp, const char *why)
 	return true;
 }
 
+/*
+ * The kernel could not thaw: remember the freeze, so that the host's next
+ * THAW is held for a daemon again rather than answered as if nothing were
+ * frozen.
+ */
+static void vss_still_frozen(struct vss_priv *vp)
+{
+	mutex_lock(&vp->lock);
+	vp->frozen = true;
+	mutex_unlock(&vp->lock);
+}
+
 static void vss_orphan_work(struct work_struct *work)
 {
 	struct vss_priv *vp = container_of(to_delayed_work(work),
@@ -144,8 +156,9 @@ static void vss_orphan_work(struct work_struct *work)
 	thaw = vp->frozen;
 	vp->frozen = false;
 	mutex_unlock(&vp->lock);
-	if (thaw)
-		vss_kernel_thaw(vp, "the VSS daemon died during a backup and no THAW came");
+	if (thaw &&
+	    !vss_kernel_thaw(vp, "the VSS daemon died during a backup and no THAW came"))
+		vss_still_frozen(vp);
 }
 
 /* Offer the request to the daemon; vp->lock held. 0, -EBUSY or an error. */
@@ -224,6 +237,8 @@ fail:
 		cancel_delayed_work(&vp->orphan);
 		if (vss_kernel_thaw(vp, "THAW with no VSS daemon"))
 			status = HV_S_OK;
+		else
+			vss_still_frozen(vp);
 	} else {
 		/* A FREEZE the daemon sat on may have frozen something. */
 		if (op == VSS_OP_FREEZE && sent)

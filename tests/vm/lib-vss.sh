@@ -339,9 +339,16 @@ vss_check_killed() {
 	hvg_check "the kernel said what to do" \
 		hvg_dmesg_has 'kernel.sysrq does not allow its emergency thaw .bit 0x40.; run fsfreeze -u on each'
 	hvg_check "still frozen, as said" frozen $mnt
-	fsfreeze -u $mnt
-	echo "$sysrq" >/proc/sys/kernel/sysrq
+	# The kernel still knows: the host's next THAW waits for a daemon
+	# again (before, it was taken for "nothing frozen").
+	(expect thaw 0x00000000) >/tmp/vss-thaw.out 2>&1 &
+	thaw=$!
+	sleep 2
+	hvg_check "the next THAW waits for a daemon again" kill -0 $thaw
 	vss_start "$kind"
+	wait $thaw || hvg_fail "second THAW for a restarted daemon: $(cat /tmp/vss-thaw.out)"
+	hvg_check "the new daemon thawed what the kernel could not" thawed $mnt
+	echo "$sysrq" >/proc/sys/kernel/sysrq
 }
 
 vss_checks() {
