@@ -13,6 +13,16 @@
 #include <hvg_probes.h>
 #include <linux/device.h>
 
+/*
+ * EXPORT_SYMBOL_IF_KUNIT (kunit/visibility.h, 6.2+): a symbol our KUnit
+ * suites call. Without the header there are no such suites to call it.
+ */
+#ifdef HAVE_KUNIT_VISIBILITY
+#include <kunit/visibility.h>
+#else
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)
+#endif
+
 /* bus_type.uevent: const struct device since 6.3. */
 #ifdef HAVE_BUS_UEVENT_CONST_DEVICE
 #define hvg_uevent_device const struct device

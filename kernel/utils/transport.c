@@ -24,6 +24,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include "compat.h"
 #include "hvu.h"
 
 /* The largest message a daemon writes (sizeof(struct hv_kvp_msg): 7432). */
@@ -215,6 +216,7 @@ struct hvu_transport *hvu_transport_create(struct device *parent,
 	}
 	return t;
 }
+EXPORT_SYMBOL_IF_KUNIT(hvu_transport_create);
 
 void hvu_transport_destroy(struct hvu_transport *t)
 {
@@ -231,6 +233,7 @@ void hvu_transport_destroy(struct hvu_transport *t)
 	mutex_unlock(&t->cb_lock);
 	kref_put(&t->ref, hvu_transport_free);
 }
+EXPORT_SYMBOL_IF_KUNIT(hvu_transport_destroy);
 
 int hvu_transport_send(struct hvu_transport *t, const void *msg, size_t len)
 {
@@ -279,3 +282,4 @@ bool hvu_transport_opened(struct hvu_transport *t)
 	mutex_unlock(&t->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(hvu_transport_opened);

@@ -14,7 +14,6 @@
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
-#include <kunit/visibility.h>
 #include <hv/channel_msg.h>
 #include <hv/monitor.h>
 #include <hvg/ring.h>

@@ -6,6 +6,8 @@ hvg_check "the kernel has KUnit debugfs results" test -d /sys/kernel/debug/kunit
 hvg_insmod hv_vmbus
 # hv_ring_pair_kunit joins the guest's ring code to hv_sim's.
 hvg_insmod hv_sim
+# hv_transport_kunit tests hv_utils' daemon transport.
+hvg_insmod hv_utils
 mods=$(ls "$HVG_MODDIR"/*_kunit.ko 2>/dev/null)
 [ -n "$mods" ] || hvg_fail "no KUnit modules were built in $HVG_MODDIR"
 for m in $mods; do
@@ -19,6 +21,7 @@ done
 for m in $mods; do
 	rmmod "$(basename "$m" .ko)" || hvg_fail "rmmod $(basename "$m")"
 done
+hvg_rmmod hv_utils
 hvg_rmmod hv_sim
 hvg_rmmod hv_vmbus
 hvg_pass
