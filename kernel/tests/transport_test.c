@@ -43,8 +43,8 @@ static bool t_released(struct t_ctx *c, int n)
 {
 	int i;
 
-	for (i = 0; i < 500 && atomic_read(&c->releases) < n; i++)
-		msleep(10);
+	for (i = 0; i < 250 && atomic_read(&c->releases) < n; i++)
+		msleep(20);
 	return atomic_read(&c->releases) >= n;
 }
 
@@ -82,11 +82,11 @@ static void release_keeps_device_closed(struct kunit *test)
 	complete_all(&c->go);
 	KUNIT_EXPECT_TRUE(test, t_released(c, 1));
 	/* Once the release is over, the next daemon gets it. */
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 100; i++) {
 		f2 = filp_open(T_PATH, O_RDWR, 0);
 		if (!IS_ERR(f2))
 			break;
-		msleep(10);
+		msleep(20);
 	}
 	KUNIT_EXPECT_FALSE(test, IS_ERR(f2));
 	if (!IS_ERR(f2)) {
@@ -105,6 +105,7 @@ static struct kunit_suite transport_suite = {
 	.name = "hvu_transport",
 	.test_cases = transport_cases,
 };
+
 kunit_test_suite(transport_suite);
 
 MODULE_DESCRIPTION("KUnit tests for hv_utils' daemon transport");
