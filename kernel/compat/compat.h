@@ -21,6 +21,7 @@
 #include <kunit/visibility.h>
 #else
 #define EXPORT_SYMBOL_IF_KUNIT(symbol)
+#define VISIBLE_IF_KUNIT static
 #endif
 
 /* bus_type.uevent: const struct device since 6.3. */

@@ -13,6 +13,10 @@
  *   subchannels  write "N COUNT": ask the host for N sub-channels (a
  *           control request completed by transaction id), open them as
  *           they are offered, and run COUNT round trips over each
+ *   close_race  write "N": N times, close and reopen the channel while
+ *           another thread sends on it without pause (the sender must get
+ *           errors once it is closed, never touch the unmapped rings);
+ *           result: "ok rounds=.. sent=.. refused=.."
  * The channel's ring size is the ring_kb module parameter.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -21,6 +25,8 @@
 #include <linux/debugfs.h>
 #include <linux/slab.h>
 #include <linux/ktime.h>
+#include <linux/kthread.h>
+#include <linux/delay.h>
 #include <linux/wait.h>
 #include <linux/uaccess.h>
 #include <hv/classes.h>
@@ -256,6 +262,81 @@ static int echo_result_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(echo_result);
 
+static int echo_chan_open(struct echo_chan *ec, struct hvg_channel *ch);
+static void echo_chan_close(struct echo_chan *ec);
+
+struct echo_race {
+	struct hvg_channel *ch;
+	u64 sent;
+	u64 refused;
+};
+
+/* Sends without pause until stopped, open channel or not. */
+static int echo_race_sender(void *data)
+{
+	struct echo_race *r = data;
+	u8 pkt[64];
+
+	memset(pkt, 0x5a, sizeof(pkt));
+	while (!kthread_should_stop()) {
+		if (hvg_channel_send(r->ch, pkt, sizeof(pkt), 0,
+				     HV_PKT_DATA_INBAND, 0))
+			r->refused++;
+		else
+			r->sent++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int echo_close_race(struct echo_dev *ed, unsigned int rounds)
+{
+	struct echo_race r = { .ch = ed->primary.ch };
+	struct task_struct *t;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < rounds && !ret; i++) {
+		t = kthread_run(echo_race_sender, &r, "echo_race");
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		/* Let it send a little, then close under it. */
+		usleep_range(1000, 3000);
+		echo_chan_close(&ed->primary);
+		usleep_range(1000, 3000);
+		kthread_stop(t);
+		ret = echo_chan_open(&ed->primary, r.ch);
+	}
+	scnprintf(ed->result, sizeof(ed->result),
+		  "%s rounds=%u sent=%llu refused=%llu err=%d\n",
+		  ret ? "fail" : "ok", i, r.sent, r.refused, ret);
+	return ret;
+}
+
+static ssize_t echo_race_write(struct file *f, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct echo_dev *ed = file_inode(f)->i_private;
+	unsigned int rounds;
+	char cmd[32];
+	int ret;
+
+	ret = echo_read_cmd(ubuf, len, cmd, sizeof(cmd));
+	if (ret)
+		return ret;
+	if (kstrtouint(strim(cmd), 10, &rounds) || !rounds)
+		return -EINVAL;
+	mutex_lock(&ed->run_lock);
+	ret = echo_close_race(ed, rounds);
+	mutex_unlock(&ed->run_lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations echo_race_fops = {
+	.owner = THIS_MODULE,
+	.write = echo_race_write,
+};
+
 static int echo_chan_open(struct echo_chan *ec, struct hvg_channel *ch)
 {
 	u32 ring = ring_kb * 1024;
@@ -382,6 +463,7 @@ static int echo_probe(struct hvg_device *hdev,
 	debugfs_create_file("subchannels", 0200, ed->dir, ed,
 			    &echo_sub_fops);
 	debugfs_create_file("result", 0444, ed->dir, ed, &echo_result_fops);
+	debugfs_create_file("close_race", 0200, ed->dir, ed, &echo_race_fops);
 	dev_info(&hdev->dev, "echo channel %u open, rings of %u KiB\n",
 		 hvg_channel_relid(hdev->channel), ring_kb);
 	return 0;

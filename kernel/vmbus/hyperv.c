@@ -175,30 +175,34 @@ static struct hvg_platform hvg_hyperv_platform = {
 	.crash_unload_wait = hvg_hyperv_crash_unload_wait,
 };
 
-/* The callback vector's handler: hard interrupt context. */
-static void hvg_hyperv_isr(void)
+/*
+ * One look at a CPU's SynIC event and message pages for SINT 2. Apart from
+ * the interrupt handler so that KUnit can hand it pages of its own
+ * (tests/synic_test.c); on Hyper-V the callbacks are hv_vmbus's.
+ */
+VISIBLE_IF_KUNIT void hvg_synic_scan(void *event_page, void *msg_page,
+				     void (*on_event)(u32 relid),
+				     void (*on_message)(const void *msg,
+							u32 len))
 {
-	struct hvg_synic *s = this_cpu_ptr(&hvg_synic);
 	union hv_synic_event_flags *ev;
 	struct hv_message *msg;
 	unsigned long *bits;
 	u32 relid, type, len;
 
-	if (!s->msg_page)
-		return;
 	/*
 	 * Events: one bit per relid in SINT 2's flags, shared with the host.
 	 * Relid 0 is no channel, but its bit is cleared like the others
 	 * (vmbus_chan_sched()), or it would stay set for ever.
 	 */
-	ev = (union hv_synic_event_flags *)s->event_page + HV_VMBUS_MESSAGE_SINT;
+	ev = (union hv_synic_event_flags *)event_page + HV_VMBUS_MESSAGE_SINT;
 	bits = (unsigned long *)ev->flags;
 	for_each_set_bit(relid, bits, HV_MAX_RELIDS)
 		if (sync_test_and_clear_bit(relid, bits) && relid)
-			hvg_vmbus_on_channel_event(relid);
+			on_event(relid);
 
 	/* A message: copy it out (hv_vmbus does), then free the slot. */
-	msg = (struct hv_message *)s->msg_page + HV_VMBUS_MESSAGE_SINT;
+	msg = (struct hv_message *)msg_page + HV_VMBUS_MESSAGE_SINT;
 	type = READ_ONCE(msg->header.message_type);
 	if (type == HVMSG_NONE)
 		return;
@@ -208,8 +212,20 @@ static void hvg_hyperv_isr(void)
 		pr_err_ratelimited("dropped a host message with payload_size %u\n",
 				   len);
 	else
-		hvg_vmbus_on_message(msg->u.payload, len);
+		on_message(msg->u.payload, len);
 	vmbus_signal_eom(msg, type);
+}
+EXPORT_SYMBOL_IF_KUNIT(hvg_synic_scan);
+
+/* The callback vector's handler: hard interrupt context. */
+static void hvg_hyperv_isr(void)
+{
+	struct hvg_synic *s = this_cpu_ptr(&hvg_synic);
+
+	if (!s->msg_page)
+		return;
+	hvg_synic_scan(s->event_page, s->msg_page, hvg_vmbus_on_channel_event,
+		       hvg_vmbus_on_message);
 }
 
 static int hvg_synic_online(unsigned int cpu)

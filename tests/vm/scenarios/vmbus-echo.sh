@@ -68,6 +68,18 @@ echo "2000 4000 64" >"$run/run" || hvg_fail "full-ring run: $(cat "$run/result")
 cat "$run/result"
 hvg_check "2000 round trips of 4000 bytes through a 16 KiB ring" \
 	grep -q '^ok sent=2000 received=2000 errors=0' "$run/result"
+
+# close() while another thread sends without pause (the fidelity issue's
+# defect 8: the rings were unmapped before the channel said closed, so a
+# sender could write into unmapped memory).
+echo 30 >"$run/close_race" || hvg_fail "close race: $(cat "$run/result")"
+cat "$run/result"
+hvg_check "30 closes under a running sender, each reopened" \
+	grep -q '^ok rounds=30 ' "$run/result"
+hvg_check "the sender was refused, not let in, while closed" \
+	sh -c "grep -q ' refused=[1-9]' '$run/result'"
+echo "500 0 16" >"$run/run" || hvg_fail "run after the close race: $(cat "$run/result")"
+hvg_check "the reopened channel echoes" grep -q '^ok sent=500 received=500 errors=0' "$run/result"
 relid=$(cat "$echo_dev/id")
 
 # Sub-channels: requested through the device's protocol, offered by the
