@@ -1,4 +1,4 @@
-# kernels: 6.12
+# kernels: 6.12 debug
 # timeout: 240
 # boot: crashkernel=192M crash_kexec_post_notifiers
 # power: kdump
