@@ -23,6 +23,10 @@
 #define EXPORT_SYMBOL_IF_KUNIT(symbol)
 #define VISIBLE_IF_KUNIT static
 #endif
+/* Our KUnit suites are built where both exist (Kbuild). */
+#if IS_ENABLED(CONFIG_KUNIT) && defined(HAVE_KUNIT_VISIBILITY)
+#define HVG_KUNIT 1
+#endif
 
 /* bus_type.uevent: const struct device since 6.3. */
 #ifdef HAVE_BUS_UEVENT_CONST_DEVICE
@@ -43,6 +47,46 @@
 #define hvg_bin_attr const struct bin_attribute
 #else
 #define hvg_bin_attr struct bin_attribute
+#endif
+
+/* panic_notifier_list: its own header since 5.14, <linux/kernel.h> before. */
+#ifdef HAVE_PANIC_NOTIFIER_H
+#include <linux/panic_notifier.h>
+#else
+#include <linux/kernel.h>
+#endif
+
+/* INIT_CSD(): since 5.10; before, a call_single_data was filled in. */
+#ifndef HAVE_INIT_CSD
+#include <linux/smp.h>
+static inline void INIT_CSD(call_single_data_t *csd, smp_call_func_t func,
+			    void *info)
+{
+	csd->func = func;
+	csd->info = info;
+	csd->flags = 0;
+}
+#endif
+
+/* bus_type.remove: returns void since 5.15, int before. */
+#ifdef HAVE_BUS_REMOVE_VOID
+#define hvg_bus_remove_t void
+#define HVG_BUS_REMOVE_DONE
+#else
+#define hvg_bus_remove_t int
+#define HVG_BUS_REMOVE_DONE	0
+#endif
+
+/* hrtimer_setup(): a timer and its function in one call, since 6.13. */
+#ifndef HAVE_HRTIMER_SETUP
+#include <linux/hrtimer.h>
+static inline void hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*fn)(struct hrtimer *),
+				 clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+}
 #endif
 
 #endif /* HVG_COMPAT_H */

@@ -25,6 +25,7 @@
 #include <linux/debugfs.h>
 #include <hv/version.h>
 #include <asm/sync_bitops.h>
+#include "compat.h"
 #include "sim.h"
 
 /* The connection id we hand out from 5.0 on (any value the host likes). */

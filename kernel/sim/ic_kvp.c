@@ -42,6 +42,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mm.h>
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/nls.h>

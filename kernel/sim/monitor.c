@@ -31,6 +31,7 @@
 #include <linux/mm.h>
 #include <hv/monitor.h>
 #include <asm/sync_bitops.h>
+#include "compat.h"
 #include "sim.h"
 
 static bool monitor = true;
@@ -226,6 +227,6 @@ void sim_monitor_closed(struct sim_channel *ch)
 
 void sim_monitor_init(void)
 {
-	hrtimer_init(&sim_mon.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	sim_mon.timer.function = sim_monitor_scan;
+	hrtimer_setup(&sim_mon.timer, sim_monitor_scan, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL);
 }

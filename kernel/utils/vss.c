@@ -47,6 +47,7 @@
 #include <uapi/linux/hyperv.h>
 #include <hv/classes.h>
 #include <hv/version.h>
+#include "compat.h"
 #include "hvu.h"
 
 /* include/uapi/linux/hyperv.h: the daemon ABI and the wire format agree. */
@@ -101,9 +102,14 @@ static struct hv_vss_msg *vss_take_req(struct vss_priv *vp)
 /* SysRq's emergency thaw is allowed (kernel.sysrq 1, or its bit 0x40). */
 static bool vss_sysrq_thaw_allowed(void)
 {
+#ifdef HAVE_SYSRQ_MASK
 	int mask = sysrq_mask();
 
 	return mask == 1 || (mask & SYSRQ_ENABLE_SIGNAL);
+#else
+	/* The kernel does not say what kernel.sysrq allows: assume not. */
+	return false;
+#endif
 }
 
 /*

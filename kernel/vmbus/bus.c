@@ -110,12 +110,13 @@ static int hvg_bus_probe(struct device *dev)
 	return hdrv->probe(hdev, &id);
 }
 
-static void hvg_bus_remove(struct device *dev)
+static hvg_bus_remove_t hvg_bus_remove(struct device *dev)
 {
 	struct hvg_driver *hdrv = to_hvg_driver(dev->driver);
 
 	if (hdrv->remove)
 		hdrv->remove(to_hvg_device(dev));
+	return HVG_BUS_REMOVE_DONE;
 }
 
 static void hvg_bus_shutdown(struct device *dev)
@@ -363,14 +364,46 @@ static ssize_t channel_vp_mapping_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(channel_vp_mapping);
 
+/*
+ * Set the one driver a device may bind to, or clear it (an empty string or
+ * a lone newline): what the kernel's driver_set_override() does from 5.19
+ * on. Older kernels lack it and 7.x replaced it, so hv_vmbus keeps its own.
+ */
+static int hvg_set_override(struct hvg_device *hdev, const char *s,
+			    size_t len)
+{
+	const char *old;
+	char *new = NULL, *nl;
+
+	if (len >= PAGE_SIZE)
+		return -EINVAL;
+	if (len) {
+		new = kstrndup(s, len, GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+		nl = strchr(new, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!*new) {
+			kfree(new);
+			new = NULL;
+		}
+	}
+	device_lock(&hdev->dev);
+	old = hdev->driver_override;
+	hdev->driver_override = new;
+	device_unlock(&hdev->dev);
+	kfree(old);
+	return 0;
+}
+
 static ssize_t driver_override_store(struct device *dev,
 				     struct device_attribute *attr,
 				     const char *buf, size_t count)
 {
 	int ret;
 
-	ret = driver_set_override(dev, &to_hvg_device(dev)->driver_override,
-				  buf, count);
+	ret = hvg_set_override(to_hvg_device(dev), buf, count);
 	return ret ? ret : count;
 }
 
@@ -390,8 +423,7 @@ int hvg_device_set_override(struct hvg_device *hdev, const char *drv_name)
 {
 	const char *name = drv_name ?: "";
 
-	return driver_set_override(&hdev->dev, &hdev->driver_override, name,
-				   strlen(name));
+	return hvg_set_override(hdev, name, strlen(name));
 }
 EXPORT_SYMBOL_GPL(hvg_device_set_override);
 

@@ -91,7 +91,7 @@ static u64 hvg_hyperv_ref_counter(struct hvg_platform *p)
 {
 	u64 val;
 
-	rdmsrl(HVG_MSR_REF_COUNT, val);
+	rdmsrq(HVG_MSR_REF_COUNT, val);
 	return val;
 }
 

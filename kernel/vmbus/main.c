@@ -27,7 +27,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
-#include <linux/panic_notifier.h>
 #include <linux/platform_device.h>
 #include <hv/version.h>
 #include "vmbus.h"

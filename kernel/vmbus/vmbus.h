@@ -189,7 +189,7 @@ int hvg_gpadl_build(u32 gpadl, u32 relid, const u64 *pfns, u32 npfns,
 #if IS_ENABLED(CONFIG_HYPERV) && defined(CONFIG_X86)
 int hvg_hyperv_init(void);
 void hvg_hyperv_exit(void);
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef HVG_KUNIT
 void hvg_synic_scan(void *event_page, void *msg_page,
 		    void (*on_event)(u32 relid),
 		    void (*on_message)(const void *msg, u32 len));
