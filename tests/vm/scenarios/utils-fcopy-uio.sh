@@ -152,14 +152,6 @@ expect "copy $dst back.bin 0" "step=complete status=0x00000000"
 hvg_check "copies work on the new device" cmp /tmp/src1 $dst/back.bin
 uio_stop
 
-kill "$syslogd_pid" 2>/dev/null
-wait "$syslogd_pid" 2>/dev/null
-rm -f /dev/log
-echo "--- syslog ---"
-cat /tmp/syslog
-hvg_check "no protocol violations" test "$(cat $sim/violations)" = 0
-hvg_rmmod hv_utils
 hvg_rmmod uio_hv_generic
-hvg_rmmod hv_sim
-hvg_rmmod hv_vmbus
+fcopy_teardown
 hvg_pass
