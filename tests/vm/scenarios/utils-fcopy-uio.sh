@@ -78,7 +78,31 @@ hvg_check "the ring file is two 16 KiB rings with their header pages (40960)" \
 hvg_check "the host has not negotiated before a daemon opens the device" \
 	version_is none
 
+# ring_map: map channels/<relid>/ring, as a user-space driver of
+# a sub-channel would, and read both ring headers' indices.
+ring_map() {
+	python3 -c '
+import errno, mmap, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    m = mmap.mmap(fd, 40960, mmap.MAP_SHARED)
+except OSError as e:
+    print("mmap:", errno.errorcode.get(e.errno))
+    sys.exit(0)
+# Each ring starts with its write and read index (bytes).
+out = struct.unpack_from("<II", m, 0)
+inb = struct.unpack_from("<II", m, 20480)
+print("written" if out[0] and inb[0] else "empty", "out", out, "in", inb)
+' "$ring"
+}
+hvg_check "the ring file cannot be mapped while the channel is closed (ENODEV)" \
+	test "$(ring_map)" = "mmap: ENODEV"
+
 uio_start
+mapped=$(ring_map)
+echo "ring file: $mapped"
+hvg_check "with the daemon running, the ring file maps the rings (the negotiation is in both)" \
+	test "${mapped%% *}" = written
 host_data /tmp/src1
 expect "copy $dst uio.bin 0" "step=complete status=0x00000000"
 hvg_check "the copy has the same bytes" cmp /tmp/src1 $dst/uio.bin
