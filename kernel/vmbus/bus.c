@@ -11,6 +11,7 @@
  * generates for MODULE_DEVICE_TABLE(vmbus, ...).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <hvg/vmbus.h>
@@ -802,7 +803,10 @@ int hvg_device_add(struct hvg_channel *ch)
 	hdev->dev.bus = &hvg_bus;
 	hdev->dev.parent = hvg_root_device();
 	hdev->dev.release = hvg_device_release;
+	hdev->dev.dma_mask = &hdev->dma_mask;
+	hdev->dev.dma_parms = &hdev->dma_parms;
 	device_initialize(&hdev->dev);
+	dma_set_mask_and_coherent(&hdev->dev, DMA_BIT_MASK(64));
 	/* Named by instance GUID, as upstream names vmbus devices. */
 	dev_set_name(&hdev->dev, "%pUl", &hdev->instance_id);
 	ch->device = hdev;

@@ -973,6 +973,33 @@ u32 hvg_channel_relid(const struct hvg_channel *ch)
 }
 EXPORT_SYMBOL_GPL(hvg_channel_relid);
 
+unsigned int hvg_channel_target_cpu(const struct hvg_channel *ch)
+{
+	return READ_ONCE(ch->target_cpu);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_target_cpu);
+
+/*
+ * A hint for choosing among channels, read without the writers' lock:
+ * the host's read index is untrusted and checked as every reader of it
+ * is (a corrupt one reads as a full ring).
+ */
+unsigned int hvg_channel_write_avail_percent(struct hvg_channel *ch)
+{
+	struct hvg_ring *ring = &ch->out;
+	u32 read, write;
+
+	if (ch->state != HVG_CH_OPEN || !ring->hdr || !ring->size)
+		return 0;
+	read = READ_ONCE(ring->hdr->read_index);
+	write = READ_ONCE(ring->hdr->write_index);
+	if (read >= ring->size || write >= ring->size || !IS_ALIGNED(read, 8))
+		return 0;
+	return div_u64((u64)hvg_ring_avail_write(write, read, ring->size) * 100,
+		       ring->size);
+}
+EXPORT_SYMBOL_GPL(hvg_channel_write_avail_percent);
+
 void hvg_channel_set_low_latency(struct hvg_channel *ch, bool on)
 {
 	WRITE_ONCE(ch->low_latency, on);

@@ -37,6 +37,12 @@ struct hvg_device {
 	const char *driver_override;
 	struct hvg_channel *channel;	/* the primary channel */
 	struct kobject *channels_kobj;	/* sysfs channels/ */
+	/*
+	 * The host reaches guest memory by guest physical address: 64-bit
+	 * DMA, as upstream's vmbus_device_register() sets it up.
+	 */
+	u64 dma_mask;
+	struct device_dma_parameters dma_parms;
 };
 
 #define to_hvg_device(d) container_of(d, struct hvg_device, dev)
@@ -90,6 +96,10 @@ void hvg_channel_close(struct hvg_channel *ch);
 bool hvg_channel_rescinded(const struct hvg_channel *ch);
 bool hvg_channel_opened(const struct hvg_channel *ch);
 u32 hvg_channel_relid(const struct hvg_channel *ch);
+/* The CPU the host interrupts for this channel (its target VP). */
+unsigned int hvg_channel_target_cpu(const struct hvg_channel *ch);
+/* Percentage of the outbound ring free to write now (0..100). */
+unsigned int hvg_channel_write_avail_percent(struct hvg_channel *ch);
 /* The VMBus version agreed with the host (major << 16 | minor), 0 if none. */
 u32 hvg_vmbus_version(void);
 /*
