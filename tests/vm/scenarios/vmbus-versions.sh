@@ -1,4 +1,5 @@
-# kernels: 6.1 6.12 debug
+# kernels: 6.1 6.12
+# kernels-long: debug
 # timeout: 500
 # Version negotiation capped at every version from 5.3 to 2.4, by the
 # guest's max_version and by the host's; channels work at each; the
