@@ -164,10 +164,8 @@ const struct sim_device_type sim_echo_type = {
  */
 static const struct sim_device_type sim_types[] = {
 	{ .name = "nic", .class_id = HV_CLASS_NIC, .monitored = true },
-	{ .name = "scsi", .class_id = HV_CLASS_SCSI, .monitored = true },
 	{ .name = "keyboard", .class_id = HV_CLASS_KEYBOARD },
 	{ .name = "mouse", .class_id = HV_CLASS_MOUSE },
-	{ .name = "ide", .class_id = HV_CLASS_IDE, .monitored = true },
 };
 
 const struct sim_device_type *sim_type_by_name(const char *name)
@@ -178,6 +176,10 @@ const struct sim_device_type *sim_type_by_name(const char *name)
 		return &sim_echo_type;
 	if (sim_ic_type_by_name(name))
 		return sim_ic_type_by_name(name);
+	if (!strcmp(name, sim_storvsp_scsi_type.name))
+		return &sim_storvsp_scsi_type;
+	if (!strcmp(name, sim_storvsp_ide_type.name))
+		return &sim_storvsp_ide_type;
 	for (i = 0; i < ARRAY_SIZE(sim_types); i++)
 		if (!strcmp(name, sim_types[i].name))
 			return &sim_types[i];

@@ -92,6 +92,11 @@ MODULE_PARM_DESC(host,
 /* The newest version this host speaks: its generation's, or max_version. */
 static u32 sim_host_version;
 
+u32 sim_host_max_version(void)
+{
+	return sim_host_version;
+}
+
 int sim_host_init(void)
 {
 	unsigned int i;
@@ -401,6 +406,23 @@ static void sim_send_offer(struct sim_channel *ch)
  * A misbehaving host: offer @relid's device again, as a primary on a new
  * relid. The guest must refuse it; the host keeps no state for it.
  */
+int sim_channel_instance(u32 relid, guid_t *instance,
+			 const struct sim_device_type **type)
+{
+	struct sim_channel *ch;
+	int ret = -ENOENT;
+
+	mutex_lock(&sim.lock);
+	ch = sim_find_relid(relid);
+	if (ch) {
+		*instance = ch->instance;
+		*type = ch->type;
+		ret = 0;
+	}
+	mutex_unlock(&sim.lock);
+	return ret;
+}
+
 int sim_offer_duplicate(u32 relid)
 {
 	struct hv_chmsg_offer o = {};
@@ -450,6 +472,8 @@ int sim_offer(const struct sim_device_type *type, u16 sub_index,
 		ch->instance = *instance;
 	else if (type->instance)
 		ch->instance = *type->instance;
+	else if (type->make_instance)
+		type->make_instance(&ch->instance);
 	else
 		guid_gen(&ch->instance);
 	INIT_WORK(&ch->work, sim_chan_work);
@@ -498,6 +522,8 @@ static void sim_free_channel(struct sim_channel *ch)
 	list_del(&ch->node);
 	spin_unlock_irqrestore(&sim.chan_lock, flags);
 	debugfs_remove_recursive(ch->dir);
+	if (ch->type->release)
+		ch->type->release(ch);
 	kfree(ch->buf);
 	kfree(ch->stalled);
 	kfree(ch);

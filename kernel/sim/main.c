@@ -166,6 +166,7 @@ static int __init hvg_sim_init(void)
 		goto fail;
 	}
 	sim_debugfs_init();
+	sim_storvsp_init(sim.debugfs);
 	ret = sim_ic_init();
 	if (ret)
 		goto fail_ic;
@@ -182,6 +183,7 @@ fail_offers:
 	sim_host_stop();
 	sim_ic_exit();
 fail_ic:
+	sim_storvsp_exit();
 	sim_debugfs_exit();
 fail:
 	if (sim.msg_wq)
@@ -199,6 +201,7 @@ static void __exit hvg_sim_exit(void)
 	sim_irq_sync(&sim.msg_irq);
 	sim_host_stop();
 	sim_ic_exit();
+	sim_storvsp_exit();
 	sim_debugfs_exit();
 	destroy_workqueue(sim.msg_wq);
 	destroy_workqueue(sim.chan_wq);

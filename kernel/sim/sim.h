@@ -45,6 +45,13 @@ struct sim_device_type {
 	/* Optional: the guest opened / closed (or lost) the channel. */
 	void (*opened)(struct sim_channel *ch);
 	void (*closed)(struct sim_channel *ch);
+	/* Optional: the channel is being freed (its worker is idle). */
+	void (*release)(struct sim_channel *ch);
+	/*
+	 * Optional: the instance GUID of a new offer (sub-channels take
+	 * their primary's), when neither the caller nor .instance names one.
+	 */
+	void (*make_instance)(guid_t *instance);
 	/* Offered with monitored notification (network, storage, echo). */
 	bool monitored;
 	/*
@@ -88,6 +95,7 @@ struct sim_channel {
 	u8 *stalled;
 	u32 stalled_len;
 	u8 *buf;
+	void *priv;		/* the device's own state (storvsp.c) */
 
 	/* counters, in debugfs */
 	atomic64_t signals;	/* guest-to-host, by HvSignalEvent */
@@ -150,6 +158,8 @@ extern atomic64_t sim_ref_warp;	/* 100 ns ticks added to the counter */
 
 /* host.c */
 int sim_host_init(void);
+/* The newest VMBus version the host generation being played speaks. */
+u32 sim_host_max_version(void);
 void *sim_guest_page(u64 gpa);
 int sim_post_from_guest(u32 conn_id, const void *msg, u32 len);
 void sim_signal_from_guest(u32 conn_id);
@@ -164,6 +174,9 @@ int sim_rescind(u32 relid);
 int sim_rescind_alone(u32 relid);
 u32 sim_cpu_to_vp(unsigned int cpu);
 int sim_offer_duplicate(u32 relid);
+/* The instance and type of the channel @relid; -ENOENT if none. */
+int sim_channel_instance(u32 relid, guid_t *instance,
+			 const struct sim_device_type **type);
 void sim_host_stop(void);
 void sim_violation(const char *fmt, ...) __printf(1, 2);
 void sim_msg_irq(struct sim_irq *si);
@@ -248,6 +261,12 @@ int sim_ic_vss_init(struct dentry *dir);
 void sim_ic_vss_exit(void);
 int sim_ic_fcopy_init(struct dentry *dir);
 void sim_ic_fcopy_exit(void);
+
+/* storvsp.c: the storage host (SCSI and Generation 1 IDE controllers). */
+extern const struct sim_device_type sim_storvsp_scsi_type;
+extern const struct sim_device_type sim_storvsp_ide_type;
+void sim_storvsp_init(struct dentry *dir);
+void sim_storvsp_exit(void);
 
 /* debugfs.c */
 void sim_debugfs_init(void);
