@@ -4,8 +4,8 @@
 #   scripts/checkpatch.sh FILE...
 #
 # checkpatch.pl ships in linux-source, not in the headers packages; the
-# three files it needs are unpacked once into $HVG_CACHE, keyed by the
-# source package version.
+# three files it needs, and the kernel's include/ (see CamelCase below),
+# are unpacked once into $HVG_CACHE, keyed by the source package version.
 set -euo pipefail
 
 cache=${HVG_CACHE:-/var/cache/hyperv-guest}
@@ -14,18 +14,37 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 dir=$cache/checkpatch/$srcver
 
-if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
+if [ ! -x "$dir/scripts/checkpatch.pl" ] || [ ! -d "$dir/include" ]; then
 	rm -rf "$dir.tmp"
 	mkdir -p "$dir.tmp"
 	tar -C "$dir.tmp" --strip-components=1 -xJf "$tarball" \
 		linux-source-6.1/scripts/checkpatch.pl \
 		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch
+		linux-source-6.1/scripts/const_structs.checkpatch \
+		linux-source-6.1/include
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
 fi
 
+# CamelCase: in a kernel tree, checkpatch learns the kernel's own CamelCase
+# names (struct Scsi_Host, ...) from include/ and reports only new ones;
+# with --no-tree it knows none and reports every use of them. --root gives
+# it the kernel's include/ back (the tree checks stay off with --no-tree);
+# GIT_DIR naming nothing makes it read those headers instead of asking the
+# git repository of the current directory; and it runs in $dir, where it
+# caches the names it found (.checkpatch-camelcase.*). File names are made
+# absolute for that, and reported as they were given.
+here=$PWD
+files=()
+for f in "$@"; do
+	case $f in
+	/* | -*) files+=("$f") ;;
+	*) files+=("$here/$f") ;;
+	esac
+done
+cd "$dir"
 # --no-tree: we are not inside a kernel tree. The SPDX and file-path checks
 # that assume one are the only ones this skips.
-exec perl "$dir/scripts/checkpatch.pl" --strict --no-tree --terse \
-	--show-types --ignore FILE_PATH_CHANGES -f "$@"
+GIT_DIR=$dir/.no-git perl "$dir/scripts/checkpatch.pl" --strict --no-tree \
+	--root="$dir" --terse --show-types --ignore FILE_PATH_CHANGES \
+	-f "${files[@]}" | sed "s|^$here/||"
