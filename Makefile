@@ -32,8 +32,9 @@ kdir_of = /lib/modules/$(1)/build
 endif
 
 # Modules we install; hv_sim and the KUnit suites are for tests only.
-# uio_hv_generic is built only for kernels with CONFIG_UIO.
-INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic
+# uio_hv_generic is built only for kernels with CONFIG_UIO, hv_storvsc only
+# for kernels with CONFIG_SCSI.
+INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic hv_storvsc
 
 SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus tools/fcopy-mode initrd-hooks
 
@@ -80,8 +81,9 @@ install: modules
 		dir=$(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
 		install -d $$dir; \
 		for m in $(INSTALL_MODULES); do \
-			[ $$m != uio_hv_generic ] || \
-				[ -f $(BUILDDIR)/$$k/kernel/$$m.ko ] || continue; \
+			case $$m in uio_hv_generic | hv_storvsc) \
+				[ -f $(BUILDDIR)/$$k/kernel/$$m.ko ] || continue;; \
+			esac; \
 			install -m 0644 $(BUILDDIR)/$$k/kernel/$$m.ko $$dir/; \
 		done; \
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
