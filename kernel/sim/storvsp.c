@@ -538,7 +538,6 @@ static void svsp_run_srb(struct svsp_chan *sc, struct svsp_req *r)
 	struct sim_scsi_disk *disk = NULL;
 	u16 luns[HV_VSTOR_SCSI_MAX_LUNS];
 	u8 cdb[HV_VSTOR_CDB_MAX];
-	bool has_luns = false;
 	u32 nluns = 0, cdb_len;
 	struct svsp_lun *l;
 	u8 target;
@@ -579,7 +578,6 @@ static void svsp_run_srb(struct svsp_chan *sc, struct svsp_req *r)
 		/* One disk, at the target the instance names, LUN 0. */
 		l = list_first_entry_or_null(&c->luns, struct svsp_lun, node);
 		if (l && srb->path_id == 0 && target == c->ide_target) {
-			has_luns = true;
 			if (srb->lun == 0)
 				disk = l->disk;
 			luns[nluns++] = 0;
@@ -588,7 +586,6 @@ static void svsp_run_srb(struct svsp_chan *sc, struct svsp_req *r)
 		list_for_each_entry(l, &c->luns, node) {
 			if (l->target != target)
 				continue;
-			has_luns = true;
 			luns[nluns++] = l->lun;
 			if (l->lun == srb->lun)
 				disk = l->disk;
@@ -598,18 +595,27 @@ static void svsp_run_srb(struct svsp_chan *sc, struct svsp_req *r)
 		sim_scsi_disk_get(disk);
 	mutex_unlock(&svsp.lock);
 
-	if (has_luns && cdb[0] == 0xa0) {	/* REPORT LUNS */
+	/* Assumed: every address answers REPORT LUNS, with no LUN if none. */
+	if (cdb[0] == 0xa0) {	/* REPORT LUNS */
 		sim_scsi_report_luns(luns, nluns, cdb, cdb_len, &buf, &res);
 	} else if (disk) {
 		if (sim_scsi_exec(disk, c->number, cdb, cdb_len, &buf, &res))
 			sim_violation("storage ctrl %u: a buffer page that is not guest RAM",
 				      c->number);
-	} else if (has_luns && cdb[0] == 0x12) {	/* INQUIRY */
+	} else if (cdb[0] == 0x12) {	/* INQUIRY */
+		/*
+		 * Assumed: INQUIRY of any address without a disk is answered
+		 * as SPC says (peripheral qualifier 011b: no unit there). A
+		 * guest driver that takes every INQUIRY for a success, as
+		 * upstream's storvsc_on_io_completion() does, would otherwise
+		 * find a disk at every channel, target and LUN it scans.
+		 */
 		sim_scsi_no_lun(cdb, cdb_len, &buf, &res);
 	} else {
 		/*
-		 * Assumed: a target with no LUNs, or an absent LUN, gets
-		 * SRB_STATUS_INVALID_LUN (upstream removes the device on it).
+		 * Assumed: any other command for an address without a disk
+		 * gets SRB_STATUS_INVALID_LUN (upstream removes the device on
+		 * it).
 		 */
 		srb->srb_status = HV_SRB_STATUS_INVALID_LUN;
 		srb->scsi_status = 0;

@@ -97,6 +97,7 @@ struct fc_rport;
 struct hvs_chan {
 	struct hvs_dev *stor;
 	struct hvg_channel *ch;
+	unsigned int users;	/* CPUs sending on it first (chan_lock) */
 	/* the callback's copy of the packet being handled */
 	u64 rx_buf[HVS_RX_BUF / sizeof(u64)];
 };

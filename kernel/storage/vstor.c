@@ -389,25 +389,40 @@ static void hvs_on_channel(void *ctx)
 	}
 }
 
-/* Which channel each CPU sends on first; chan_lock held. */
+/*
+ * Which channel each CPU sends on first; chan_lock held. A CPU the host
+ * interrupts for a channel no other CPU has taken gets that one (its
+ * answers come back where it sent); every other CPU gets the channel
+ * fewest CPUs use, so that all channels carry traffic even when the host
+ * put several on one CPU.
+ */
 static void hvs_map_cpus(struct hvs_dev *stor)
 {
 	u32 n = stor->nchans, i;
-	struct hvs_chan *best;
+	struct hvs_chan *best, *c;
 	unsigned int cpu;
 
+	for (i = 0; i < n; i++)
+		stor->chans[i]->users = 0;
 	for_each_possible_cpu(cpu) {
 		best = NULL;
-		/* The channel the host interrupts on this CPU, if any. */
-		for (i = 0; i < n; i++) {
-			if (hvg_channel_target_cpu(stor->chans[i]->ch) == cpu) {
-				best = stor->chans[i];
-				break;
-			}
+		for (i = 0; i < n && !best; i++) {
+			c = stor->chans[i];
+			if (!c->users && hvg_channel_target_cpu(c->ch) == cpu)
+				best = c;
 		}
-		/* Else spread the CPUs without one over all channels. */
-		if (!best)
-			best = stor->chans[cpu % n];
+		if (best)
+			best->users++;
+		WRITE_ONCE(stor->cpu_chan[cpu], best);
+	}
+	for_each_possible_cpu(cpu) {
+		if (stor->cpu_chan[cpu])
+			continue;
+		best = stor->chans[0];
+		for (i = 1; i < n; i++)
+			if (stor->chans[i]->users < best->users)
+				best = stor->chans[i];
+		best->users++;
 		WRITE_ONCE(stor->cpu_chan[cpu], best);
 	}
 }

@@ -2,6 +2,7 @@
 # make bench: every benchmark, each as a ratio against a reference measured
 # in the same run (never a timed assertion).
 #   - VMBus echo channel streaming in a VM (tests/vm/scenarios/bench-echo.sh)
+#   - hv_storvsc against brd in a VM (tests/vm/scenarios/bench-storage.sh)
 #   - the daemons against the distribution's (daemons/, make -C daemons bench)
 #   - hv-migrate check/fix on a large root (tests/bench/hv-migrate-bench)
 set -uo pipefail
@@ -14,6 +15,14 @@ kernel=${HVG_BENCH_KERNEL:-6.12}
 echo "== VMBus echo channel, kernel $kernel (TCG: compare ratios, not absolutes)"
 if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-echo); then
 	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-echo/output.log"
+else
+	echo "$verdict"
+	status=1
+fi
+
+echo "== hv_storvsc with the simulated host's RAM disk vs brd, kernel $kernel"
+if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-storage); then
+	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-storage/output.log"
 else
 	echo "$verdict"
 	status=1

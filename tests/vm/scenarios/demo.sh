@@ -2,7 +2,9 @@
 # power: off
 # What `make demo` shows: boot a VM, load hv_vmbus and the simulated host,
 # list the devices a Generation 2 VM has with lsvmbus, push traffic
-# through the echo channel, rescind a device; then the integration
+# through the echo channel, rescind a device; synthetic disks (lsblk, a
+# filesystem made and checked, a cluster reservation conflict between
+# two controllers sharing a disk); then the integration
 # services: heartbeat, time sync, a KVP exchange with our daemon, and a
 # shutdown requested by the host, which powers the VM off. Run by
 # `make check` too, so the demo cannot rot.
@@ -15,9 +17,9 @@ say "kernel $(uname -r); the guest is not on Hyper-V: $(grep -q hypervisor /proc
 say "loading hv_vmbus and hv_sim (the simulated Hyper-V host)"
 hvg_insmod hv_vmbus
 hvg_insmod hv_echo_test
-hvg_insmod hv_sim devices=nic,scsi,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy,echo
+hvg_insmod hv_sim devices=nic,scsi,scsi,keyboard,mouse,shutdown,timesync,heartbeat,kvp,vss,fcopy,echo
 for i in $(seq 50); do
-	[ "$(ls /sys/bus/vmbus/devices | wc -l)" -ge 11 ] && break
+	[ "$(ls /sys/bus/vmbus/devices | wc -l)" -ge 12 ] && break
 	sleep 0.1
 done
 hvg_dmesg | grep -E 'hv_(vmbus|sim):' | grep -v taint | tail -4
@@ -44,6 +46,39 @@ sleep 1
 hvg_dmesg | grep -E "relid $relid rescinded" | tail -1
 echo "devices now: $(ls /sys/bus/vmbus/devices | wc -l)"
 echo "protocol violations seen by the host: $(cat $sim/violations)"
+
+say "storage: hv_storvsc on two SCSI controllers, RAM disks on the host, one disk shared"
+for m in scsi_mod scsi_transport_fc sd_mod sg; do
+	modprobe -q "$m" 2>/dev/null
+done
+set -- $(grep -lx scsi $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#\1#' | sort -n)
+for c in "disk data 64 thin" "disk shared 16" "attach relid:$1 0 0 data" \
+	"attach relid:$1 0 1 shared" "attach relid:$2 0 0 shared"; do
+	echo "$c" >$sim/storage/ctl || hvg_fail "storage ctl: $c"
+done
+hvg_insmod hv_storvsc
+hvg_wait_for 30 sh -c "[ \$(ls -d /sys/block/sd* 2>/dev/null | wc -l) = 3 ]" ||
+	hvg_fail "the three disks did not appear"
+lsblk -o NAME,HCTL,SIZE,DISC-MAX,VENDOR,MODEL,WWN
+data=$(for b in /sys/block/sd*; do [ "$(cat "$b/size")" = $((64 * 2048)) ] && basename "$b"; done)
+set -- $(for b in /sys/block/sd*; do [ "$(cat "$b/size")" = $((16 * 2048)) ] && basename "$b"; done)
+sa=$1 sb=$2
+echo "mkfs.ext4 /dev/$data, mount, write, fstrim, fsck:"
+mkfs.ext4 -q -F /dev/$data && mkdir -p /mnt/demo && mount /dev/$data /mnt/demo ||
+	hvg_fail "mkfs/mount /dev/$data"
+dd if=/dev/urandom of=/mnt/demo/file bs=1M count=4 status=none
+df -h /mnt/demo | tail -1
+fstrim -v /mnt/demo
+umount /mnt/demo
+fsck.ext4 -fn /dev/$data | tail -1
+echo "cluster fencing on the shared disk: /dev/$sa (controller A) reserves it, /dev/$sb (controller B) is fenced:"
+sg_persist -n --out --register --param-sark=0xa1 /dev/$sa
+sg_persist -n --out --reserve --param-rk=0xa1 --prout-type=1 /dev/$sa
+sg_persist -n --in --read-reservation /dev/$sb
+sg_raw -s 512 -i /dev/zero /dev/$sb 2a 00 00 00 00 10 00 00 01 00 2>&1 | grep -i -m1 status
+sg_persist -n --out --clear --param-rk=0xa1 /dev/$sa
+cat $sim/storage/state
+hvg_rmmod hv_storvsc
 
 say "integration services (hv_utils) against the simulated host"
 hvg_insmod hv_utils
