@@ -1011,23 +1011,46 @@ static struct svsp_disk *svsp_disk_find(const char *name)
 	return NULL;
 }
 
-/* "N" (a controller's number) or "relid:N"; under svsp.lock. */
-static struct svsp_ctrl *svsp_ctrl_parse(const char *s)
+/*
+ * A controller named in a command: "N" (its number) or "relid:N" (the
+ * controller of that channel). A relid is looked up before svsp.lock is
+ * taken: the host's message loop holds sim.lock when it calls
+ * svsp_opened(), which takes svsp.lock.
+ */
+struct svsp_ref {
+	bool by_relid;
+	bool found;
+	bool ide;
+	guid_t instance;
+};
+
+static void svsp_ref_resolve(const char *s, struct svsp_ref *ref)
 {
 	const struct sim_device_type *type;
-	struct svsp_ctrl *c;
-	guid_t instance;
 	u32 n;
 
-	if (!strncmp(s, "relid:", 6)) {
-		if (kstrtou32(s + 6, 0, &n) ||
-		    sim_channel_instance(n, &instance, &type))
-			return NULL;
-		if (type != &sim_storvsp_scsi_type &&
-		    type != &sim_storvsp_ide_type)
-			return NULL;
-		return svsp_ctrl_get(&instance, type == &sim_storvsp_ide_type);
-	}
+	if (strncmp(s, "relid:", 6))
+		return;
+	ref->by_relid = true;
+	if (kstrtou32(s + 6, 0, &n) ||
+	    sim_channel_instance(n, &ref->instance, &type))
+		return;
+	if (type != &sim_storvsp_scsi_type && type != &sim_storvsp_ide_type)
+		return;
+	ref->ide = type == &sim_storvsp_ide_type;
+	ref->found = true;
+}
+
+/* Under svsp.lock. */
+static struct svsp_ctrl *svsp_ctrl_parse(const char *s,
+					 const struct svsp_ref *ref)
+{
+	struct svsp_ctrl *c;
+	u32 n;
+
+	if (ref->by_relid)
+		return ref->found ? svsp_ctrl_get(&ref->instance, ref->ide) :
+				    NULL;
 	if (kstrtou32(s, 0, &n))
 		return NULL;
 	list_for_each_entry(c, &svsp.ctrls, node)
@@ -1097,7 +1120,7 @@ static int svsp_cmd_disk(char **argv, int argc)
 }
 
 static int svsp_cmd_attach(char **argv, int argc, bool attach,
-			   struct svsp_ctrl **notify)
+			   const struct svsp_ref *ref, struct svsp_ctrl **notify)
 {
 	struct svsp_ctrl *c;
 	struct svsp_lun *l;
@@ -1106,7 +1129,7 @@ static int svsp_cmd_attach(char **argv, int argc, bool attach,
 
 	if (argc != (attach ? 5 : 4))
 		return -EINVAL;
-	c = svsp_ctrl_parse(argv[1]);
+	c = svsp_ctrl_parse(argv[1], ref);
 	if (!c || kstrtou8(argv[2], 0, &target) || kstrtou8(argv[3], 0, &lun))
 		return -EINVAL;
 	if (c->ide) {
@@ -1144,7 +1167,7 @@ static int svsp_cmd_attach(char **argv, int argc, bool attach,
 	return 0;
 }
 
-static int svsp_cmd_fault(char **argv, int argc)
+static int svsp_cmd_fault(char **argv, int argc, const struct svsp_ref *ref)
 {
 	struct svsp_ctrl *c;
 	int i;
@@ -1152,7 +1175,7 @@ static int svsp_cmd_fault(char **argv, int argc)
 
 	if (argc < 2)
 		return -EINVAL;
-	c = svsp_ctrl_parse(argv[1]);
+	c = svsp_ctrl_parse(argv[1], ref);
 	if (!c)
 		return -EINVAL;
 	for (i = 2; i < argc; i++) {
@@ -1182,21 +1205,24 @@ static int svsp_cmd_fault(char **argv, int argc)
 static int svsp_cmd(char **argv, int argc)
 {
 	struct svsp_ctrl *notify = NULL;
+	struct svsp_ref ref = {};
 	struct svsp_disk *d;
 	u8 v[5];
 	u32 count;
 	u64 mib;
 	int ret, i;
 
+	if (argc >= 2)
+		svsp_ref_resolve(argv[1], &ref);
 	mutex_lock(&svsp.lock);
 	if (!strcmp(argv[0], "disk")) {
 		ret = svsp_cmd_disk(argv, argc);
 	} else if (!strcmp(argv[0], "attach")) {
-		ret = svsp_cmd_attach(argv, argc, true, &notify);
+		ret = svsp_cmd_attach(argv, argc, true, &ref, &notify);
 	} else if (!strcmp(argv[0], "detach")) {
-		ret = svsp_cmd_attach(argv, argc, false, &notify);
+		ret = svsp_cmd_attach(argv, argc, false, &ref, &notify);
 	} else if (!strcmp(argv[0], "rescan")) {
-		notify = argc == 2 ? svsp_ctrl_parse(argv[1]) : NULL;
+		notify = argc == 2 ? svsp_ctrl_parse(argv[1], &ref) : NULL;
 		ret = notify ? 0 : -EINVAL;
 	} else if (!strcmp(argv[0], "resize")) {
 		d = argc == 3 ? svsp_disk_find(argv[1]) : NULL;
@@ -1214,7 +1240,7 @@ static int svsp_cmd(char **argv, int argc)
 			sim_scsi_disk_fail_next(d->disk, v[0], count, v[2],
 						v[3], v[4]);
 	} else if (!strcmp(argv[0], "fault")) {
-		ret = svsp_cmd_fault(argv, argc);
+		ret = svsp_cmd_fault(argv, argc, &ref);
 	} else {
 		ret = -EINVAL;
 	}
