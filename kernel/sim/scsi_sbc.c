@@ -368,15 +368,9 @@ static int sim_sbc_write_same(struct sim_scsi_disk *disk, const u8 *cdb,
 	    !sim_data_ok(buf, res, bs, true))
 		return 0;
 
-	block = kmalloc(bs, GFP_NOIO);
-	if (!block) {
-		sim_scsi_check(res, SIM_KEY_HARDWARE_ERROR,
-			       SIM_ASC_INSUFFICIENT_RESOURCES);
-		return 0;
-	}
-	ret = sim_scsi_get(buf, res, 0, block, bs);
-	if (ret)
-		goto out;
+	block = sim_scsi_fetch(buf, res, 0, bs, &ret);
+	if (!block)
+		return ret;
 	res->transferred = bs;
 	zeros = !memchr_inv(block, 0, bs);
 	if (zeros && (cdb[1] & 0x08) && disk->thin) {
@@ -452,15 +446,9 @@ static int sim_sbc_unmap(struct sim_scsi_disk *disk, const u8 *cdb,
 		res->status = SIM_SAM_GOOD;
 		return 0;
 	}
-	desc = kmalloc_array(n, 16, GFP_NOIO);
-	if (!desc) {
-		sim_scsi_check(res, SIM_KEY_HARDWARE_ERROR,
-			       SIM_ASC_INSUFFICIENT_RESOURCES);
-		return 0;
-	}
-	ret = sim_scsi_get(buf, res, sizeof(hdr), desc, n * 16);
-	if (ret)
-		goto out;
+	desc = sim_scsi_fetch(buf, res, sizeof(hdr), n * 16, &ret);
+	if (!desc)
+		return ret;
 	for (i = 0; i < n; i++) {
 		u64 lba = sim_get_be64(desc + i * 16);
 		u32 count = sim_get_be32(desc + i * 16 + 8);

@@ -430,27 +430,21 @@ int sim_spc_mode_select(struct sim_scsi_disk *disk, u32 initiator,
 	}
 	if (!sim_scsi_plist_ok(buf, res, plen))
 		return 0;
-	p = kmalloc(plen, GFP_NOIO);
-	if (!p) {
-		sim_scsi_check(res, SIM_KEY_HARDWARE_ERROR,
-			       SIM_ASC_INSUFFICIENT_RESOURCES);
-		return 0;
-	}
-	ret = sim_scsi_get(buf, res, 0, p, plen);
-	if (!ret) {
-		mutex_lock(&disk->lock);
-		if (sim_spc_mode_parse(disk, p, plen, hdr, &wce, res)) {
-			if (wce != disk->wce) {
-				disk->wce = wce;
-				sim_scsi_owe_ua_others(disk, initiator,
-						       SIM_ASC_MODE_PARAMS_CHANGED);
-			}
-			res->status = SIM_SAM_GOOD;
+	p = sim_scsi_fetch(buf, res, 0, plen, &ret);
+	if (!p)
+		return ret;
+	mutex_lock(&disk->lock);
+	if (sim_spc_mode_parse(disk, p, plen, hdr, &wce, res)) {
+		if (wce != disk->wce) {
+			disk->wce = wce;
+			sim_scsi_owe_ua_others(disk, initiator,
+					       SIM_ASC_MODE_PARAMS_CHANGED);
 		}
-		mutex_unlock(&disk->lock);
+		res->status = SIM_SAM_GOOD;
 	}
+	mutex_unlock(&disk->lock);
 	kfree(p);
-	return ret;
+	return 0;
 }
 
 /*

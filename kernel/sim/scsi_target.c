@@ -229,6 +229,31 @@ int sim_scsi_get(const struct sim_scsi_buf *buf, struct sim_scsi_result *res,
 }
 
 /*
+ * A copy of bytes @off..@off+@len of the guest's buffer, in memory of its
+ * own (kfree() it). On failure the result is set and the error is what
+ * the command returns: 0 when there was no memory, -EFAULT when the
+ * buffer cannot be read (see sim_scsi_get()).
+ */
+void *sim_scsi_fetch(const struct sim_scsi_buf *buf,
+		     struct sim_scsi_result *res, u32 off, u32 len, int *err)
+{
+	void *p = kmalloc(len, GFP_NOIO);
+
+	*err = 0;
+	if (!p) {
+		sim_scsi_check(res, SIM_KEY_HARDWARE_ERROR,
+			       SIM_ASC_INSUFFICIENT_RESOURCES);
+		return NULL;
+	}
+	*err = sim_scsi_get(buf, res, off, p, len);
+	if (*err) {
+		kfree(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
  * SPC-4 4.3.4.1: the CDB length its group code gives the opcode; 0 for
  * the groups of variable length and vendor specific commands.
  */

@@ -207,6 +207,8 @@ bool sim_scsi_plist_ok(const struct sim_scsi_buf *buf,
 		       struct sim_scsi_result *res, u32 plen);
 int sim_scsi_get(const struct sim_scsi_buf *buf, struct sim_scsi_result *res,
 		 u32 off, void *dst, u32 len);
+void *sim_scsi_fetch(const struct sim_scsi_buf *buf,
+		     struct sim_scsi_result *res, u32 off, u32 len, int *err);
 
 /* scsi_target.c: UNIT ATTENTION conditions, under disk->lock */
 void sim_scsi_owe_ua(struct sim_scsi_disk *disk, u32 initiator, u16 asc);

@@ -12,30 +12,22 @@ export BUILDDIR
 status=0
 kernel=${HVG_BENCH_KERNEL:-6.12}
 
-echo "== VMBus echo channel, kernel $kernel (TCG: compare ratios, not absolutes)"
-if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-echo); then
-	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-echo/output.log"
-else
-	echo "$verdict"
-	status=1
-fi
+# vm_bench SCENARIO TITLE: one benchmark scenario in a VM; its BENCH lines.
+vm_bench() {
+	local verdict
+	echo "== $2, kernel $kernel (TCG: compare ratios, not absolutes)"
+	if verdict=$("$src/tests/vm/run.sh" -k "$kernel" "$1"); then
+		grep '^BENCH' "$BUILDDIR/vm/$kernel/$1/output.log"
+	else
+		echo "$verdict"
+		status=1
+	fi
+}
 
-echo "== hv_storvsc with the simulated host's RAM disk vs brd, kernel $kernel"
-if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-storage); then
-	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-storage/output.log"
-else
-	echo "$verdict"
-	status=1
-fi
-
-echo "== KVP daemon vs Debian's hv_kvp_daemon, both behind hv_utils in a VM, kernel $kernel"
+vm_bench bench-echo "VMBus echo channel"
+vm_bench bench-storage "hv_storvsc with the simulated host's RAM disk vs brd"
 make -s -C "$src/daemons" BUILDDIR="$BUILDDIR" || status=1
-if verdict=$("$src/tests/vm/run.sh" -k "$kernel" bench-daemons); then
-	grep '^BENCH' "$BUILDDIR/vm/$kernel/bench-daemons/output.log"
-else
-	echo "$verdict"
-	status=1
-fi
+vm_bench bench-daemons "KVP daemon vs Debian's hv_kvp_daemon, both behind hv_utils in a VM"
 
 if [ -f "$src/daemons/Makefile" ]; then
 	echo "== daemons vs the distribution's hyperv-daemons (fake device, no VM)"
