@@ -10,7 +10,7 @@
 
 sim=/sys/kernel/debug/hv_sim
 mib=128
-for m in scsi_mod sd_mod; do
+for m in scsi_mod scsi_transport_fc sd_mod; do
 	modprobe -q "$m" 2>/dev/null
 done
 modprobe brd rd_nr=1 rd_size=$((mib * 1024)) || hvg_fail "modprobe brd"
