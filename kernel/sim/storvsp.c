@@ -17,7 +17,8 @@
  * than the buffer: each is refused and counted as a guest protocol
  * violation.
  *
- * Control (debugfs hv_sim/storage/ctl; hv_sim/storage/state shows all):
+ * Control (storvsp_ctl.c: debugfs hv_sim/storage/ctl; storage/state shows
+ * all):
  *   disk NAME MIB [bs=512|4096] [pbs=N] [ro] [thin] [wce]
  *                          a RAM disk (pages allocated as written)
  *   resize NAME MIB        new capacity; every initiator gets UNIT ATTENTION
@@ -43,18 +44,16 @@
 
 #include <linux/kernel.h>
 #include <linux/module.h>
-#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <hv/classes.h>
 #include <hv/version.h>
 #include <hv/vstor.h>
 #include "sim.h"
 #include "scsi_target.h"
+#include "storvsp.h"
 
 static unsigned int max_transfer_kib = 2048;
 module_param(max_transfer_kib, uint, 0444);
@@ -81,59 +80,7 @@ MODULE_PARM_DESC(vstor_version,
 #define SVSP_STATUS_INVALID_REQUEST	0xc0000010
 
 #define SVSP_SUB_MAX		64
-#define SVSP_LUN_TARGETS	HV_VSTOR_SCSI_MAX_TARGETS
 #define SVSP_PAGE		4096U
-
-enum svsp_state {
-	SVSP_NEW,		/* opened, no BEGIN_INITIALIZATION yet */
-	SVSP_BEGUN,
-	SVSP_VERSIONED,		/* a version was accepted */
-	SVSP_READY,		/* END_INITIALIZATION done */
-};
-
-struct svsp_lun {
-	struct list_head node;
-	u8 target;
-	u8 lun;
-	struct sim_scsi_disk *disk;
-};
-
-struct svsp_disk {
-	struct list_head node;
-	char name[32];
-	u32 block_size;
-	struct sim_scsi_disk *disk;
-};
-
-/* One controller: a SCSI channel's instance, or one Generation 1 IDE disk. */
-struct svsp_ctrl {
-	struct list_head node;
-	guid_t instance;
-	u32 number;		/* also its initiator number */
-	bool ide;
-	u8 ide_target;		/* IDE: the target the guest derives (below) */
-	struct list_head luns;	/* under svsp.lock */
-	/* the open channels, primary first */
-	spinlock_t chan_lock;
-	struct list_head chans;
-	enum svsp_state state;	/* of the primary; under chan_lock */
-	u16 version;
-	bool subs_requested;
-	/* faults (debugfs) */
-	u32 delay_ms;
-	u32 reorder;
-	atomic_t drop;
-	atomic_t dup;
-	atomic_t badlen;
-	atomic_t bogus;
-	atomic_t sent;		/* completions counted for reorder */
-	/* counters */
-	atomic64_t srbs;
-	atomic64_t resets;
-	atomic64_t refused;
-	atomic64_t unsolicited;
-};
-
 /* A completion on its way to the guest. */
 struct svsp_cmpl {
 	struct list_head node;
@@ -157,15 +104,8 @@ struct svsp_chan {
 	u64 *pfns;		/* copy of a request's page list */
 };
 
-static struct {
-	struct mutex lock;	/* disks, controllers, LUN tables */
-	struct list_head disks;
-	struct list_head ctrls;
-	u32 next_ctrl;
-	atomic_t ide_slots;
-	struct dentry *dir;
-} svsp = {
-	.lock = __MUTEX_INITIALIZER(svsp.lock),
+struct svsp_host svsp = {
+	.lock = __RWSEM_INITIALIZER(svsp.lock),
 	.disks = LIST_HEAD_INIT(svsp.disks),
 	.ctrls = LIST_HEAD_INIT(svsp.ctrls),
 };
@@ -210,8 +150,8 @@ static struct svsp_ctrl *svsp_ctrl_find(const guid_t *instance)
 	return NULL;
 }
 
-/* The controller of @instance, made on first use; under svsp.lock. */
-static struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide)
+/* The controller of @instance, made on first use; svsp.lock written. */
+struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide)
 {
 	struct svsp_ctrl *c = svsp_ctrl_find(instance);
 
@@ -232,7 +172,7 @@ static struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide)
 	return c;
 }
 
-static struct svsp_lun *svsp_lun_find(struct svsp_ctrl *c, u8 target, u8 lun)
+struct svsp_lun *svsp_lun_find(struct svsp_ctrl *c, u8 target, u8 lun)
 {
 	struct svsp_lun *l;
 
@@ -404,7 +344,7 @@ static void svsp_reply(struct svsp_chan *sc, u64 trans_id,
 
 /* ---- unsolicited messages ---- */
 
-static void svsp_notify(struct svsp_ctrl *c, u32 op)
+void svsp_notify(struct svsp_ctrl *c, u32 op)
 {
 	struct hv_vstor_packet pkt = { .operation = op };
 	struct svsp_chan *sc;
@@ -422,6 +362,19 @@ static void svsp_notify(struct svsp_ctrl *c, u32 op)
 		spin_unlock(&sc->lock);
 	}
 	spin_unlock_bh(&c->chan_lock);
+}
+
+/* Channels of @c open now. */
+int svsp_ctrl_channels(struct svsp_ctrl *c)
+{
+	struct svsp_chan *sc;
+	int n = 0;
+
+	spin_lock_bh(&c->chan_lock);
+	list_for_each_entry(sc, &c->chans, node)
+		n++;
+	spin_unlock_bh(&c->chan_lock);
+	return n;
 }
 
 /* ---- requests ---- */
@@ -573,7 +526,7 @@ static void svsp_run_srb(struct svsp_chan *sc, struct svsp_req *r)
 	}
 
 	target = srb->target_id;
-	mutex_lock(&svsp.lock);
+	down_read(&svsp.lock);
 	if (c->ide) {
 		/* One disk, at the target the instance names, LUN 0. */
 		l = list_first_entry_or_null(&c->luns, struct svsp_lun, node);
@@ -593,7 +546,7 @@ static void svsp_run_srb(struct svsp_chan *sc, struct svsp_req *r)
 	}
 	if (disk)
 		sim_scsi_disk_get(disk);
-	mutex_unlock(&svsp.lock);
+	up_read(&svsp.lock);
 
 	/* Assumed: every address answers REPORT LUNS, with no LUN if none. */
 	if (cdb[0] == 0xa0) {	/* REPORT LUNS */
@@ -901,9 +854,9 @@ static void svsp_opened(struct sim_channel *ch)
 		INIT_LIST_HEAD(&sc->dropped);
 		INIT_DELAYED_WORK(&sc->held_work, svsp_held_work);
 	}
-	mutex_lock(&svsp.lock);
+	down_write(&svsp.lock);
 	c = svsp_ctrl_get(&ch->instance, ch->type == &sim_storvsp_ide_type);
-	mutex_unlock(&svsp.lock);
+	up_write(&svsp.lock);
 	if (!c) {
 		if (!ch->priv) {
 			kfree(sc->pfns);
@@ -998,367 +951,3 @@ const struct sim_device_type sim_storvsp_ide_type = {
 	.make_instance = svsp_ide_instance,
 	.monitored = true,
 };
-
-/* ---- control ---- */
-
-static struct svsp_disk *svsp_disk_find(const char *name)
-{
-	struct svsp_disk *d;
-
-	list_for_each_entry(d, &svsp.disks, node)
-		if (!strcmp(d->name, name))
-			return d;
-	return NULL;
-}
-
-/*
- * A controller named in a command: "N" (its number) or "relid:N" (the
- * controller of that channel). A relid is looked up before svsp.lock is
- * taken: the host's message loop holds sim.lock when it calls
- * svsp_opened(), which takes svsp.lock.
- */
-struct svsp_ref {
-	bool by_relid;
-	bool found;
-	bool ide;
-	guid_t instance;
-};
-
-static void svsp_ref_resolve(const char *s, struct svsp_ref *ref)
-{
-	const struct sim_device_type *type;
-	u32 n;
-
-	if (strncmp(s, "relid:", 6))
-		return;
-	ref->by_relid = true;
-	if (kstrtou32(s + 6, 0, &n) ||
-	    sim_channel_instance(n, &ref->instance, &type))
-		return;
-	if (type != &sim_storvsp_scsi_type && type != &sim_storvsp_ide_type)
-		return;
-	ref->ide = type == &sim_storvsp_ide_type;
-	ref->found = true;
-}
-
-/* Under svsp.lock. */
-static struct svsp_ctrl *svsp_ctrl_parse(const char *s,
-					 const struct svsp_ref *ref)
-{
-	struct svsp_ctrl *c;
-	u32 n;
-
-	if (ref->by_relid)
-		return ref->found ? svsp_ctrl_get(&ref->instance, ref->ide) :
-				    NULL;
-	if (kstrtou32(s, 0, &n))
-		return NULL;
-	list_for_each_entry(c, &svsp.ctrls, node)
-		if (c->number == n)
-			return c;
-	return NULL;
-}
-
-static int svsp_cmd_disk(char **argv, int argc)
-{
-	struct sim_scsi_disk_config cfg = {
-		.block_size = 512,
-		.write_cache = false,
-	};
-	struct svsp_disk *d;
-	u64 mib;
-	int i;
-
-	if (argc < 3 || strlen(argv[1]) >= sizeof(d->name) ||
-	    kstrtou64(argv[2], 0, &mib) || !mib)
-		return -EINVAL;
-	for (i = 3; i < argc; i++) {
-		if (!strncmp(argv[i], "bs=", 3)) {
-			if (kstrtou32(argv[i] + 3, 0, &cfg.block_size))
-				return -EINVAL;
-		} else if (!strncmp(argv[i], "pbs=", 4)) {
-			if (kstrtou32(argv[i] + 4, 0, &cfg.phys_block_size))
-				return -EINVAL;
-		} else if (!strcmp(argv[i], "ro")) {
-			cfg.read_only = true;
-		} else if (!strcmp(argv[i], "thin")) {
-			cfg.thin = true;
-		} else if (!strcmp(argv[i], "wce")) {
-			cfg.write_cache = true;
-		} else {
-			return -EINVAL;
-		}
-	}
-	if (cfg.block_size != 512 && cfg.block_size != 4096)
-		return -EINVAL;
-	if (!cfg.phys_block_size)
-		cfg.phys_block_size = cfg.block_size;
-	if (svsp_disk_find(argv[1]))
-		return -EEXIST;
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
-	strscpy(d->name, argv[1], sizeof(d->name));
-	cfg.name = d->name;
-	cfg.sectors = div_u64(mib << 20, cfg.block_size);
-	/* NAA 6 (IEEE registered extended), locally made: 0x60 then the name. */
-	cfg.naa_id[0] = 0x60;
-	cfg.naa_id[1] = 0x02;	/* Assumed OUI bytes; only uniqueness matters */
-	cfg.naa_id[2] = 0x24;
-	cfg.naa_id[3] = 0x80 | (svsp.next_ctrl & 0x0f);
-	memcpy(&cfg.naa_id[4], d->name, min_t(size_t, strlen(d->name), 12));
-	d->disk = sim_scsi_disk_create_ram(&cfg);
-	if (IS_ERR(d->disk)) {
-		int ret = PTR_ERR(d->disk);
-
-		kfree(d);
-		return ret;
-	}
-	d->block_size = cfg.block_size;
-	list_add_tail(&d->node, &svsp.disks);
-	return 0;
-}
-
-static int svsp_cmd_attach(char **argv, int argc, bool attach,
-			   const struct svsp_ref *ref, struct svsp_ctrl **notify)
-{
-	struct svsp_ctrl *c;
-	struct svsp_lun *l;
-	struct svsp_disk *d = NULL;
-	u8 target, lun;
-
-	if (argc != (attach ? 5 : 4))
-		return -EINVAL;
-	c = svsp_ctrl_parse(argv[1], ref);
-	if (!c || kstrtou8(argv[2], 0, &target) || kstrtou8(argv[3], 0, &lun))
-		return -EINVAL;
-	if (c->ide) {
-		/* One disk at LUN 0 of the target its instance names. */
-		if (lun)
-			return -EINVAL;
-		target = c->ide_target;
-	} else if (target >= SVSP_LUN_TARGETS) {
-		return -EINVAL;
-	}
-	l = svsp_lun_find(c, target, lun);
-	if (!attach) {
-		if (!l)
-			return -ENOENT;
-		list_del(&l->node);
-		sim_scsi_disk_put(l->disk);
-		kfree(l);
-		*notify = c;
-		return 0;
-	}
-	d = svsp_disk_find(argv[4]);
-	if (!d)
-		return -ENOENT;
-	if (l || (c->ide && !list_empty(&c->luns)))
-		return -EBUSY;
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
-		return -ENOMEM;
-	l->target = target;
-	l->lun = lun;
-	l->disk = d->disk;
-	sim_scsi_disk_get(d->disk);
-	list_add_tail(&l->node, &c->luns);
-	*notify = c;
-	return 0;
-}
-
-static int svsp_cmd_fault(char **argv, int argc, const struct svsp_ref *ref)
-{
-	struct svsp_ctrl *c;
-	int i;
-	u32 v;
-
-	if (argc < 2)
-		return -EINVAL;
-	c = svsp_ctrl_parse(argv[1], ref);
-	if (!c)
-		return -EINVAL;
-	for (i = 2; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-
-		if (!eq || kstrtou32(eq + 1, 0, &v))
-			return -EINVAL;
-		*eq = 0;
-		if (!strcmp(argv[i], "delay"))
-			WRITE_ONCE(c->delay_ms, v);
-		else if (!strcmp(argv[i], "reorder"))
-			WRITE_ONCE(c->reorder, v);
-		else if (!strcmp(argv[i], "drop"))
-			atomic_set(&c->drop, v);
-		else if (!strcmp(argv[i], "dup"))
-			atomic_set(&c->dup, v);
-		else if (!strcmp(argv[i], "badlen"))
-			atomic_set(&c->badlen, v);
-		else if (!strcmp(argv[i], "bogus"))
-			atomic_set(&c->bogus, v);
-		else
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static int svsp_cmd(char **argv, int argc)
-{
-	struct svsp_ctrl *notify = NULL;
-	struct svsp_ref ref = {};
-	struct svsp_disk *d;
-	u8 v[5];
-	u32 count;
-	u64 mib;
-	int ret, i;
-
-	if (argc >= 2)
-		svsp_ref_resolve(argv[1], &ref);
-	mutex_lock(&svsp.lock);
-	if (!strcmp(argv[0], "disk")) {
-		ret = svsp_cmd_disk(argv, argc);
-	} else if (!strcmp(argv[0], "attach")) {
-		ret = svsp_cmd_attach(argv, argc, true, &ref, &notify);
-	} else if (!strcmp(argv[0], "detach")) {
-		ret = svsp_cmd_attach(argv, argc, false, &ref, &notify);
-	} else if (!strcmp(argv[0], "rescan")) {
-		notify = argc == 2 ? svsp_ctrl_parse(argv[1], &ref) : NULL;
-		ret = notify ? 0 : -EINVAL;
-	} else if (!strcmp(argv[0], "resize")) {
-		d = argc == 3 ? svsp_disk_find(argv[1]) : NULL;
-		ret = -EINVAL;
-		if (d && !kstrtou64(argv[2], 0, &mib) && mib)
-			ret = sim_scsi_disk_resize(d->disk,
-						   div_u64(mib << 20,
-							   d->block_size));
-	} else if (!strcmp(argv[0], "fail")) {
-		d = argc == 7 ? svsp_disk_find(argv[1]) : NULL;
-		ret = d && !kstrtou32(argv[3], 0, &count) ? 0 : -EINVAL;
-		for (i = 0; !ret && i < 5; i++)
-			ret = kstrtou8(argv[i == 0 ? 2 : i + 2], 0, &v[i]);
-		if (!ret)
-			sim_scsi_disk_fail_next(d->disk, v[0], count, v[2],
-						v[3], v[4]);
-	} else if (!strcmp(argv[0], "fault")) {
-		ret = svsp_cmd_fault(argv, argc, &ref);
-	} else {
-		ret = -EINVAL;
-	}
-	mutex_unlock(&svsp.lock);
-	if (notify)
-		svsp_notify(notify, HV_VSTOR_OP_ENUMERATE_BUS);
-	return ret;
-}
-
-static ssize_t svsp_ctl_write(struct file *f, const char __user *ubuf,
-			      size_t len, loff_t *ppos)
-{
-	char *argv[12], *buf, *cur, *tok;
-	int argc = 0, ret;
-
-	if (len > 256)
-		return -EINVAL;
-	buf = memdup_user_nul(ubuf, len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	cur = strim(buf);
-	while ((tok = strsep(&cur, " \t")) != NULL) {
-		if (!*tok)
-			continue;
-		if (argc == ARRAY_SIZE(argv)) {
-			kfree(buf);
-			return -E2BIG;
-		}
-		argv[argc++] = tok;
-	}
-	ret = argc ? svsp_cmd(argv, argc) : -EINVAL;
-	kfree(buf);
-	return ret ? ret : len;
-}
-
-static const struct file_operations svsp_ctl_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = svsp_ctl_write,
-};
-
-static int svsp_state_show(struct seq_file *m, void *v)
-{
-	static const char *const states[] = {
-		"new", "begun", "versioned", "ready",
-	};
-	struct svsp_ctrl *c;
-	struct svsp_disk *d;
-	struct svsp_lun *l;
-	struct svsp_chan *sc;
-	char *text;
-
-	text = kmalloc(1024, GFP_KERNEL);
-	if (!text)
-		return -ENOMEM;
-	mutex_lock(&svsp.lock);
-	list_for_each_entry(d, &svsp.disks, node) {
-		sim_scsi_disk_show(d->disk, text, 1024);
-		seq_printf(m, "disk %s: %s\n", d->name, strim(text));
-	}
-	list_for_each_entry(c, &svsp.ctrls, node) {
-		int chans = 0;
-
-		spin_lock_bh(&c->chan_lock);
-		list_for_each_entry(sc, &c->chans, node)
-			chans++;
-		seq_printf(m, "ctrl %u %s %pUl state %s version %#x channels %d",
-			   c->number, c->ide ? "ide" : "scsi", &c->instance,
-			   states[c->state], c->version, chans);
-		spin_unlock_bh(&c->chan_lock);
-		seq_printf(m, " srbs %lld refused %lld resets %lld notices %lld\n",
-			   atomic64_read(&c->srbs), atomic64_read(&c->refused),
-			   atomic64_read(&c->resets),
-			   atomic64_read(&c->unsolicited));
-		list_for_each_entry(l, &c->luns, node) {
-			d = NULL;
-			list_for_each_entry(d, &svsp.disks, node)
-				if (d->disk == l->disk)
-					break;
-			seq_printf(m, "  lun %u:%u %s\n", l->target, l->lun,
-				   d && d->disk == l->disk ? d->name : "?");
-		}
-	}
-	mutex_unlock(&svsp.lock);
-	kfree(text);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(svsp_state);
-
-void sim_storvsp_init(struct dentry *dir)
-{
-	svsp.dir = debugfs_create_dir("storage", dir);
-	debugfs_create_file("ctl", 0200, svsp.dir, NULL, &svsp_ctl_fops);
-	debugfs_create_file("state", 0444, svsp.dir, NULL, &svsp_state_fops);
-}
-
-/* After every channel is gone: free the controllers and the disks. */
-void sim_storvsp_exit(void)
-{
-	struct svsp_ctrl *c, *ct;
-	struct svsp_disk *d, *dt;
-	struct svsp_lun *l, *lt;
-
-	debugfs_remove_recursive(svsp.dir);
-	svsp.dir = NULL;
-	mutex_lock(&svsp.lock);
-	list_for_each_entry_safe(c, ct, &svsp.ctrls, node) {
-		list_for_each_entry_safe(l, lt, &c->luns, node) {
-			sim_scsi_disk_put(l->disk);
-			kfree(l);
-		}
-		list_del(&c->node);
-		kfree(c);
-	}
-	list_for_each_entry_safe(d, dt, &svsp.disks, node) {
-		sim_scsi_disk_put(d->disk);
-		list_del(&d->node);
-		kfree(d);
-	}
-	mutex_unlock(&svsp.lock);
-}

@@ -1,8 +1,10 @@
 # kernels: 6.1 6.12 debug
 # timeout: 200
-# A Generation 1 VM's disks: hv_sim offers two IDE-class devices (one
-# disk each, as Hyper-V offers the disks of its emulated IDE controllers
-# to the synthetic driver); hv_storvsc binds the IDE class, adds each
+# A Generation 1 VM's disks on a Windows Server 2012 R2 host: hv_sim
+# offers two IDE-class devices (one disk each, as Hyper-V offers the
+# disks of its emulated IDE controllers to the synthetic driver) and
+# speaks VSTOR up to 6.0, so the guest's 6.2 is refused and 6.0 agreed;
+# hv_storvsc binds the IDE class, adds each
 # disk at the target its instance GUID names (bytes 4 and 5, as upstream)
 # without scanning, asks for no sub-channel, and the disks take a
 # filesystem.
@@ -13,7 +15,7 @@ for m in scsi_mod scsi_transport_fc sd_mod; do
 	modprobe -q "$m" 2>/dev/null
 done
 hvg_insmod hv_vmbus
-hvg_insmod hv_sim gen=1 devices=ide,ide
+hvg_insmod hv_sim gen=1 host=2012r2 devices=ide,ide
 hvg_check "two IDE devices offered" \
 	hvg_wait_for 10 sh -c "[ \$(grep -lx ide $sim/channels/*/type | wc -l) = 2 ]"
 ctl() { echo "$*" >$st/ctl || hvg_fail "storage ctl: $*"; }
@@ -37,6 +39,8 @@ for b in /sys/block/sd*; do
 done
 hvg_check "the two disks are at different targets" \
 	test "$(for b in /sys/block/sd*; do basename "$(readlink -f "$b/device")" | cut -d: -f3; done | sort -u | wc -l)" = 2
+hvg_check "VSTOR 6.0 agreed with a 2012 R2 host" \
+	test "$(grep -h '^protocol_version:' /sys/kernel/debug/hv_storvsc/*/info | sort -u)" = "protocol_version: 6.0"
 hvg_check "no sub-channel on IDE" test "$(grep -lx ide $sim/channels/*/type | wc -l)" = 2
 d=$(for b in /sys/block/sd*; do [ "$(cat "$b/size")" = $((48 * 2048)) ] && basename "$b"; done)
 [ -n "$d" ] || hvg_fail "the 48 MiB disk"
