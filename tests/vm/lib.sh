@@ -155,3 +155,19 @@ hvg_dmesg() {
 hvg_dmesg_has() {
 	hvg_dmesg | grep -qE "$1"
 }
+
+# hvg_disks_ready N: exactly N SCSI disks (sd*) exist, each with its
+# capacity read and a first sector that reads with O_DIRECT. A disk's
+# sysfs directory appears before sd has finished with it; tests that
+# look at sizes or open it must wait for this (hvg_wait_for 30 ...).
+hvg_disks_ready() {
+	local b n=0
+	for b in /sys/block/sd*; do
+		[ -e "$b" ] || continue
+		[ "$(cat "$b/size" 2>/dev/null || echo 0)" -gt 0 ] || return 1
+		dd if="/dev/${b##*/}" of=/dev/null bs=4096 count=1 iflag=direct \
+			status=none 2>/dev/null || return 1
+		n=$((n + 1))
+	done
+	[ "$n" = "$1" ]
+}

@@ -21,7 +21,7 @@ relid=$(grep -lx scsi $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#
 echo "disk bench $mib" >$sim/storage/ctl || hvg_fail "disk"
 echo "attach relid:$relid 0 0 bench" >$sim/storage/ctl || hvg_fail "attach"
 hvg_insmod hv_storvsc
-hvg_wait_for 30 sh -c "ls -d /sys/block/sd* >/dev/null 2>&1" || hvg_fail "no disk"
+hvg_wait_for 30 hvg_disks_ready 1 || hvg_fail "no disk"
 sd=/dev/$(basename "$(ls -d /sys/block/sd* | head -1)")
 echo "devices: $sd (hv_storvsc) and /dev/ram0 (brd), $mib MiB each; $(nproc) vCPUs"
 

@@ -57,7 +57,7 @@ for c in "disk data 64 thin" "disk shared 16" "attach relid:$1 0 0 data" \
 	echo "$c" >$sim/storage/ctl || hvg_fail "storage ctl: $c"
 done
 hvg_insmod hv_storvsc
-hvg_wait_for 30 sh -c "[ \$(ls -d /sys/block/sd* 2>/dev/null | wc -l) = 3 ]" ||
+hvg_wait_for 30 hvg_disks_ready 3 ||
 	hvg_fail "the three disks did not appear"
 lsblk -o NAME,HCTL,SIZE,DISC-MAX,VENDOR,MODEL,WWN
 data=$(for b in /sys/block/sd*; do [ "$(cat "$b/size")" = $((64 * 2048)) ] && basename "$b"; done)

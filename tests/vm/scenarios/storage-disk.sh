@@ -39,8 +39,7 @@ cat $st/state
 
 # One sub-channel per vCPU beyond the first (2 vCPUs: one), as upstream.
 hvg_insmod hv_storvsc
-hvg_check "four disks appear" \
-	hvg_wait_for 30 sh -c "[ \$(ls -d /sys/block/sd* 2>/dev/null | wc -l) = 4 ]"
+hvg_check "four disks appear" hvg_wait_for 30 hvg_disks_ready 4
 lsblk -o NAME,HCTL,SIZE,LOG-SEC,DISC-MAX,VENDOR,MODEL
 cat $st/state
 

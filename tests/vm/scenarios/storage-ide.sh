@@ -25,8 +25,7 @@ set -- $(grep -lx ide $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#
 ctl attach relid:$1 0 0 boot
 ctl attach relid:$2 0 0 data
 hvg_insmod hv_storvsc
-hvg_check "both IDE disks appear" \
-	hvg_wait_for 30 sh -c "[ \$(ls -d /sys/block/sd* 2>/dev/null | wc -l) = 2 ]"
+hvg_check "both IDE disks appear" hvg_wait_for 30 hvg_disks_ready 2
 lsblk -o NAME,HCTL,SIZE,VENDOR,MODEL
 cat $st/state
 for b in /sys/block/sd*; do
