@@ -41,7 +41,8 @@ for i in $(seq "$cycles"); do
 	hvg_rmmod hv_storvsc
 	[ -z "$(ls -d /sys/block/sd* 2>/dev/null)" ] || hvg_fail "cycle $i: disks left after unload"
 done
-hvg_check "$cycles load/unload cycles with I/O" true
+hvg_check "$cycles load/unload cycles with I/O: the driver connected each time" \
+	test "$(hvg_dmesg | grep -c 'hv_storvsc .*: VSTOR 6.2, ')" = "$cycles"
 
 # Rescind under fio.
 hvg_insmod hv_storvsc
