@@ -26,7 +26,7 @@ sd=/dev/$(basename "$(ls -d /sys/block/sd* | head -1)")
 echo "devices: $sd (hv_storvsc) and /dev/ram0 (brd), $mib MiB each; $(nproc) vCPUs"
 
 for dev in $sd /dev/ram0; do
-	fio --name=fill --filename=$dev --rw=write --bs=1M --size=${mib}M \
+	fio --name=fill --filename=$dev --allow_file_create=0 --rw=write --bs=1M --size=${mib}M \
 		--ioengine=libaio --iodepth=8 --direct=1 --output=/dev/null ||
 		hvg_fail "filling $dev"
 done
@@ -45,7 +45,7 @@ wakeups() {
 run() {
 	local dev=$2
 	shift 2
-	fio --name=b --filename="$dev" --direct=1 --ioengine=libaio --time_based \
+	fio --name=b --filename="$dev" --allow_file_create=0 --direct=1 --ioengine=libaio --time_based \
 		--runtime=10 --ramp_time=2 --size=${mib}M --output-format=json "$@" \
 		>/tmp/fio.json || hvg_fail "fio on $dev"
 	python3 -c 'import json, sys

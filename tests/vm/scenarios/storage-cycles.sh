@@ -1,5 +1,4 @@
 # kernels: 6.12 debug
-# tier: long
 # timeout: 400
 # timeout-long: 1500
 # loops: cycles=5/50
@@ -9,11 +8,12 @@
 # and the device go, the guest releases the channels, and a controller
 # offered again works.
 #
-# Long tier only for now: on the debug kernel it failed once in a gate
-# run (fio's O_DIRECT open of the disk, and later of the disk of the
-# re-offered controller, returned EINVAL; it passed in two other runs
-# there and on 6.12). fio may not create a file where the disk's node
-# should be (allow_file_create=0), so a missing node shows as such.
+# The rescind waits until fio's I/O reaches the disk. It once came first
+# on the debug kernel (fio starts slowly there): fio found no /dev/sda,
+# created a regular file in its place on devtmpfs (which refuses O_DIRECT
+# before 6.6: "destination does not support O_DIRECT"), and the file then
+# kept the re-offered disk's node from being made. fio may not create a
+# file where the disk's node should be (allow_file_create=0).
 
 sim=/sys/kernel/debug/hv_sim
 st=$sim/storage
@@ -51,7 +51,11 @@ d=$(basename "$(ls -d /sys/block/sd* | head -1)")
 fio --name=r --filename=/dev/$d --allow_file_create=0 --rw=randrw --bs=4k --size=16M --time_based \
 	--runtime=60 --ioengine=libaio --iodepth=16 --direct=1 --output=/tmp/fio.out &
 fio_pid=$!
-sleep 3
+# The disk's completed reads and writes (fields 1 and 5 of its stat).
+disk_ios() { awk '{print $1 + $5}' "/sys/block/$d/stat"; }
+ios0=$(disk_ios)
+fio_busy() { [ "$(disk_ios)" -gt $((ios0 + 200)) ]; }
+hvg_wait_for 60 fio_busy || hvg_fail "fio's I/O did not reach $d"
 echo "$relid" >$sim/rescind || hvg_fail "rescind"
 hvg_check "fio ends after the rescind (no hang)" hvg_wait_for 60 sh -c "! kill -0 $fio_pid 2>/dev/null"
 wait $fio_pid

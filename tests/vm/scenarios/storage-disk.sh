@@ -111,7 +111,7 @@ sub=$(ls "$dev_a/channels" | grep -vx "$ra" | head -1)
 [ -n "$sub" ] || hvg_fail "no storage sub-channel was offered"
 before=$(cat $sim/channels/$sub/packets_in)
 hvg_check "fio randwrite with crc32c verify on $d0" \
-	fio --name=verify --filename=/dev/$d0 --rw=randwrite --bs=4k --size=16M \
+	fio --name=verify --filename=/dev/$d0 --allow_file_create=0 --rw=randwrite --bs=4k --size=16M \
 		--ioengine=psync --numjobs=2 --offset_increment=16M --direct=1 --verify=crc32c \
 		--verify_fatal=1 --cpus_allowed_policy=split --cpus_allowed=0-1 \
 		--output=/tmp/fio.out
@@ -191,7 +191,7 @@ echo 180 >/sys/block/$d0/device/timeout
 # guest says what it dropped.
 ctl fault relid:$ra delay=20 reorder=3 dup=2 bogus=2 badlen=2
 hvg_check "fio verify through late, reordered and bad completions" \
-	fio --name=faults --filename=/dev/$d0 --rw=randwrite --bs=4k --size=4M \
+	fio --name=faults --filename=/dev/$d0 --allow_file_create=0 --rw=randwrite --bs=4k --size=4M \
 		--ioengine=psync --iodepth=1 --numjobs=2 --offset_increment=4M \
 		--direct=1 --verify=crc32c --verify_fatal=1 --output=/tmp/fio2.out
 ctl fault relid:$ra delay=0 reorder=0

@@ -1,4 +1,5 @@
-# kernels: debug
+# kernels: 6.12
+# kernels-long: debug
 # timeout: 600
 # fcopy (guest services, Copy-VMFile) with Debian's stock hv_fcopy_daemon
 # (hyperv-daemons) over our hv_utils and hv_sim's host end: files arrive

@@ -1,4 +1,5 @@
-# kernels: debug
+# kernels: 6.12
+# kernels-long: debug
 # timeout: 900
 # KVP (key-value pair exchange) with Debian's stock hv_kvp_daemon
 # (hyperv-daemons), unchanged, over our hv_utils and hv_sim's host end:

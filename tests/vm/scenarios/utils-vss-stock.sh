@@ -1,4 +1,5 @@
-# kernels: debug
+# kernels: 6.12
+# kernels-long: debug
 # timeout: 600
 # VSS (backup) with Debian's stock hv_vss_daemon (hyperv-daemons) over our
 # hv_utils and hv_sim's host end: freeze really freezes an ext4 file system
