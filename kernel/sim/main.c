@@ -166,7 +166,9 @@ static int __init hvg_sim_init(void)
 		goto fail;
 	}
 	sim_debugfs_init();
-	sim_storvsp_init(sim.debugfs);
+	ret = sim_storvsp_init(sim.debugfs);
+	if (ret)
+		goto fail_storage;
 	ret = sim_ic_init();
 	if (ret)
 		goto fail_ic;
@@ -184,6 +186,7 @@ fail_offers:
 	sim_ic_exit();
 fail_ic:
 	sim_storvsp_exit();
+fail_storage:
 	sim_debugfs_exit();
 fail:
 	if (sim.msg_wq)

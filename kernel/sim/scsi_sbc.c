@@ -2,6 +2,8 @@
 /*
  * hv_sim's SCSI target: the RAM store and the block commands of SBC-3
  * (READ, WRITE, WRITE SAME, UNMAP, SYNCHRONIZE CACHE, READ CAPACITY).
+ * A disk with a store of its own (disk->store, a file) has its data there
+ * instead; the commands are the same.
  *
  * The store is a two-level table of 4 KiB chunks: a directory, sized by
  * the capacity, of leaves of 512 chunk pointers (2 MiB of disk each).
@@ -221,6 +223,27 @@ static int sim_ram_fill(struct sim_scsi_disk *disk, u64 lba, u32 n,
 /* ---- the commands ---- */
 
 /*
+ * Deallocate @n blocks from @lba (data_lock held for writing); false with
+ * MEDIUM ERROR in @res if the store failed.
+ */
+static bool sim_discard(struct sim_scsi_disk *disk,
+			struct sim_scsi_result *res, u64 lba, u64 n)
+{
+	u64 start = lba << disk->block_shift;
+	u64 end = (lba + n) << disk->block_shift;
+
+	if (!disk->store) {
+		sim_ram_discard(disk, start, end);
+		return true;
+	}
+	if (!disk->store->discard(disk, start, end))
+		return true;
+	sim_scsi_check_info(res, SIM_KEY_MEDIUM_ERROR, SIM_ASC_WRITE_ERROR,
+			    lba);
+	return false;
+}
+
+/*
  * SBC-3 4.5: blocks @lba..@lba+@n-1 must exist, else LOGICAL BLOCK ADDRESS
  * OUT OF RANGE with the first LBA beyond the capacity in INFORMATION
  * (SBC-4 4.18.1). Computed without overflow for any 64-bit @lba.
@@ -258,7 +281,7 @@ static bool sim_data_ok(const struct sim_scsi_buf *buf,
 
 /*
  * READ and WRITE (6), (10), (16): SBC-3 5.10 to 5.12, 5.32 to 5.34. DPO
- * and FUA are accepted (the store has no cache to bypass).
+ * is accepted; FUA matters only to a store with a cache (a file's).
  */
 static int sim_sbc_rw(struct sim_scsi_disk *disk, const u8 *cdb,
 		      const struct sim_scsi_buf *buf,
@@ -269,6 +292,7 @@ static int sim_sbc_rw(struct sim_scsi_disk *disk, const u8 *cdb,
 	u64 lba, bytes;
 	u32 n, n_byte;
 	int ret = 0;
+	bool fua;
 
 	if (op == 0x08 || op == 0x0a) {
 		/* a 21-bit LBA; TRANSFER LENGTH zero means 256 blocks */
@@ -305,16 +329,33 @@ static int sim_sbc_rw(struct sim_scsi_disk *disk, const u8 *cdb,
 		return 0;
 	}
 
+	/* FUA (10) and (16): the data is durable before GOOD */
+	fua = n_byte != 4 && (cdb[1] & 0x08);
+
 	down_read(&disk->data_lock);
 	ok = sim_lba_ok(disk, res, lba, n);	/* a resize came in between? */
-	if (ok)
+	if (ok && disk->store)
+		ret = disk->store->rw(disk, buf, lba << disk->block_shift,
+				      bytes, write);
+	else if (ok)
 		ret = sim_ram_rw(disk, buf, lba << disk->block_shift, bytes,
 				 write);
+	/* no write cache, or FUA: nothing is left in the store's cache */
+	if (ok && !ret && write && disk->store &&
+	    (fua || !READ_ONCE(disk->wce)))
+		ret = disk->store->sync(disk, lba << disk->block_shift,
+					(lba << disk->block_shift) + bytes);
 	up_read(&disk->data_lock);
 	if (!ok)
 		return 0;
 	if (ret == -ENOMEM) {
 		sim_scsi_no_space(disk, res);
+		return 0;
+	}
+	if (ret == -EIO) {
+		sim_scsi_check_info(res, SIM_KEY_MEDIUM_ERROR,
+				    write ? SIM_ASC_WRITE_ERROR :
+					    SIM_ASC_UNRECOVERED_READ, lba);
 		return 0;
 	}
 	if (ret < 0) {
@@ -375,9 +416,8 @@ static int sim_sbc_write_same(struct sim_scsi_disk *disk, const u8 *cdb,
 	zeros = !memchr_inv(block, 0, bs);
 	if (zeros && (cdb[1] & 0x08) && disk->thin) {
 		down_write(&disk->data_lock);
-		if (sim_lba_ok(disk, res, lba, n)) {
-			sim_ram_discard(disk, lba << disk->block_shift,
-					(lba + n) << disk->block_shift);
+		if (sim_lba_ok(disk, res, lba, n) &&
+		    sim_discard(disk, res, lba, n)) {
 			res->status = SIM_SAM_GOOD;
 			atomic64_inc(&disk->unmaps);
 			atomic64_add(n, &disk->blocks_unmapped);
@@ -387,7 +427,16 @@ static int sim_sbc_write_same(struct sim_scsi_disk *disk, const u8 *cdb,
 	}
 	down_read(&disk->data_lock);
 	if (sim_lba_ok(disk, res, lba, n)) {
-		if (sim_ram_fill(disk, lba, n, block, zeros)) {
+		int err = disk->store ?
+			  disk->store->fill(disk, lba << disk->block_shift,
+					    (lba + n) << disk->block_shift,
+					    block) :
+			  sim_ram_fill(disk, lba, n, block, zeros);
+
+		if (err == -EIO) {
+			sim_scsi_check_info(res, SIM_KEY_MEDIUM_ERROR,
+					    SIM_ASC_WRITE_ERROR, lba);
+		} else if (err) {
 			sim_scsi_no_space(disk, res);
 		} else {
 			res->status = SIM_SAM_GOOD;
@@ -468,10 +517,9 @@ static int sim_sbc_unmap(struct sim_scsi_disk *disk, const u8 *cdb,
 		u64 lba = sim_get_be64(desc + i * 16);
 		u32 count = sim_get_be32(desc + i * 16 + 8);
 
-		if (!sim_lba_ok(disk, res, lba, count))
+		if (!sim_lba_ok(disk, res, lba, count) ||
+		    !sim_discard(disk, res, lba, count))
 			break;
-		sim_ram_discard(disk, lba << disk->block_shift,
-				(lba + count) << disk->block_shift);
 	}
 	up_write(&disk->data_lock);
 	if (i == n) {
@@ -485,8 +533,9 @@ out:
 }
 
 /*
- * SYNCHRONIZE CACHE (10), (16), SBC-3 5.22, 5.23: nothing is cached, only
- * the range is checked (NUMBER OF LOGICAL BLOCKS zero: to the last LBA).
+ * SYNCHRONIZE CACHE (10), (16), SBC-3 5.22, 5.23: the range is checked
+ * (NUMBER OF LOGICAL BLOCKS zero: to the last LBA) and a store with a
+ * cache (a file's) writes it out; RAM has nothing cached.
  */
 static void sim_sbc_sync(struct sim_scsi_disk *disk, const u8 *cdb,
 			 struct sim_scsi_result *res)
@@ -494,9 +543,23 @@ static void sim_sbc_sync(struct sim_scsi_disk *disk, const u8 *cdb,
 	bool sc16 = cdb[0] == 0x91;
 	u64 lba = sc16 ? sim_get_be64(cdb + 2) : sim_get_be32(cdb + 2);
 	u32 n = sc16 ? sim_get_be32(cdb + 10) : sim_get_be16(cdb + 7);
+	u64 end;
 
-	if (sim_lba_ok(disk, res, lba, n))
-		res->status = SIM_SAM_GOOD;
+	if (!sim_lba_ok(disk, res, lba, n))
+		return;
+	if (disk->store) {
+		down_read(&disk->data_lock);
+		end = n ? lba + n : READ_ONCE(disk->sectors);
+		if (disk->store->sync(disk, lba << disk->block_shift,
+				      end << disk->block_shift)) {
+			up_read(&disk->data_lock);
+			sim_scsi_check_info(res, SIM_KEY_MEDIUM_ERROR,
+					    SIM_ASC_WRITE_ERROR, lba);
+			return;
+		}
+		up_read(&disk->data_lock);
+	}
+	res->status = SIM_SAM_GOOD;
 }
 
 /*

@@ -519,7 +519,11 @@ out:
 
 /* ---- the disk ---- */
 
-struct sim_scsi_disk *sim_scsi_disk_create_ram(const struct sim_scsi_disk_config *cfg)
+/*
+ * The disk of @cfg without its data: every field but the store checked
+ * and set (cfg->sectors too). ERR_PTR(-errno) as sim_scsi_disk_create_ram().
+ */
+struct sim_scsi_disk *sim_scsi_disk_alloc(const struct sim_scsi_disk_config *cfg)
 {
 	u32 bs = cfg->block_size;
 	u32 pbs = cfg->phys_block_size ? cfg->phys_block_size : bs;
@@ -541,18 +545,10 @@ struct sim_scsi_disk *sim_scsi_disk_create_ram(const struct sim_scsi_disk_config
 	/* callers hold locks the guest's I/O may need: no reclaim I/O */
 	noio = memalloc_noio_save();
 	disk = kzalloc(sizeof(*disk), GFP_KERNEL);
-	if (disk) {
+	if (disk)
 		disk->name = kstrdup(cfg->name, GFP_KERNEL);
-		disk->ndir = sim_ram_ndir(cfg->sectors, shift);
-		disk->dir = kvcalloc(disk->ndir, sizeof(*disk->dir),
-				     GFP_KERNEL);
-	}
 	memalloc_noio_restore(noio);
-	if (!disk || !disk->name || !disk->dir) {
-		if (disk) {
-			kvfree(disk->dir);
-			kfree(disk->name);
-		}
+	if (!disk || !disk->name) {
 		kfree(disk);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -577,6 +573,24 @@ struct sim_scsi_disk *sim_scsi_disk_create_ram(const struct sim_scsi_disk_config
 	return disk;
 }
 
+struct sim_scsi_disk *sim_scsi_disk_create_ram(const struct sim_scsi_disk_config *cfg)
+{
+	struct sim_scsi_disk *disk = sim_scsi_disk_alloc(cfg);
+	unsigned int noio;
+
+	if (IS_ERR(disk))
+		return disk;
+	disk->ndir = sim_ram_ndir(cfg->sectors, disk->block_shift);
+	noio = memalloc_noio_save();
+	disk->dir = kvcalloc(disk->ndir, sizeof(*disk->dir), GFP_KERNEL);
+	memalloc_noio_restore(noio);
+	if (!disk->dir) {
+		sim_scsi_disk_put(disk);
+		return ERR_PTR(-ENOMEM);
+	}
+	return disk;
+}
+
 void sim_scsi_disk_get(struct sim_scsi_disk *disk)
 {
 	kref_get(&disk->kref);
@@ -587,7 +601,10 @@ static void sim_scsi_disk_release(struct kref *kref)
 	struct sim_scsi_disk *disk =
 		container_of(kref, struct sim_scsi_disk, kref);
 
-	sim_ram_free(disk, 0);
+	if (disk->store)
+		disk->store->release(disk);
+	else if (disk->dir)
+		sim_ram_free(disk, 0);
 	kvfree(disk->dir);
 	mutex_destroy(&disk->lock);
 	kfree(disk->name);
@@ -624,6 +641,9 @@ int sim_scsi_disk_resize(struct sim_scsi_disk *disk, u64 sectors)
 
 	if (!sectors || sectors > SIM_SCSI_MAX_BYTES >> disk->block_shift)
 		return -EINVAL;
+	/* a file's size is the file's business */
+	if (disk->store)
+		return -EOPNOTSUPP;
 	ndir = sim_ram_ndir(sectors, disk->block_shift);
 	noio = memalloc_noio_save();
 	dir = kvcalloc(ndir, sizeof(*dir), GFP_KERNEL);
@@ -678,11 +698,11 @@ int sim_scsi_disk_show(struct sim_scsi_disk *disk, char *buf, size_t size)
 	for (i = 0; i < SIM_SCSI_MAX_INITIATORS; i++)
 		ua += disk->ua[i].n;
 	n = scnprintf(buf, size,
-		      "blocks %llu bs %u pbs %u%s%s wce %d ram_kib %llu cmds %llu reads %llu read_bytes %llu writes %llu written_bytes %llu unmaps %llu unmapped_blocks %llu conflicts %llu failures %llu injected %llu alloc_failures %llu",
+		      "blocks %llu bs %u pbs %u%s%s%s wce %d ram_kib %llu cmds %llu reads %llu read_bytes %llu writes %llu written_bytes %llu unmaps %llu unmapped_blocks %llu conflicts %llu failures %llu injected %llu alloc_failures %llu",
 		      READ_ONCE(disk->sectors), disk->block_size,
 		      disk->block_size << disk->phys_exp,
 		      disk->read_only ? " ro" : "", disk->thin ? " thin" : "",
-		      disk->wce, sim_ctr(&disk->chunks) * 4,
+		      disk->store ? " file" : "", disk->wce, sim_ctr(&disk->chunks) * 4,
 		      sim_ctr(&disk->cmds), sim_ctr(&disk->reads),
 		      sim_ctr(&disk->bytes_read), sim_ctr(&disk->writes),
 		      sim_ctr(&disk->bytes_written), sim_ctr(&disk->unmaps),

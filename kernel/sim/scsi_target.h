@@ -73,6 +73,13 @@ struct sim_scsi_disk_config {
  * or an naa_id whose NAA field (top nibble) is not 6.
  */
 struct sim_scsi_disk *sim_scsi_disk_create_ram(const struct sim_scsi_disk_config *cfg);
+/*
+ * A disk whose data is a regular file or a block device at @path
+ * (storvsp_file.c); the capacity is its size in whole blocks, not
+ * cfg->sectors. Not in the userspace build of the target.
+ */
+struct sim_scsi_disk *sim_scsi_disk_create_file(const struct sim_scsi_disk_config *cfg,
+						const char *path);
 /* Disks are reference counted: each controller presenting one holds one. */
 void sim_scsi_disk_get(struct sim_scsi_disk *disk);
 void sim_scsi_disk_put(struct sim_scsi_disk *disk);

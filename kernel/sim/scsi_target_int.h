@@ -31,6 +31,8 @@
 
 /* SPC-4 table D.1: additional sense code and qualifier, ASC << 8 | ASCQ. */
 #define SIM_ASC_NONE			0x0000
+#define SIM_ASC_WRITE_ERROR		0x0c00
+#define SIM_ASC_UNRECOVERED_READ	0x1100
 #define SIM_ASC_PARAM_LIST_LENGTH	0x1a00
 #define SIM_ASC_INVALID_OPCODE		0x2000
 #define SIM_ASC_LBA_OUT_OF_RANGE	0x2100
@@ -92,6 +94,26 @@ enum sim_pr_class {
 	SIM_PR_WRITES,		/* conflicts with every type */
 };
 
+/*
+ * Where a disk's data lives when it is not RAM: a file or a block device
+ * (storvsp_file.c). Byte ranges are whole logical blocks; data_lock is
+ * held as for the RAM store (for reading by rw and fill, for writing by
+ * discard). Each returns 0, -EFAULT for the guest's buffer (not checked
+ * again here), or -EIO when the medium failed.
+ */
+struct sim_scsi_store {
+	int (*rw)(struct sim_scsi_disk *disk, const struct sim_scsi_buf *buf,
+		  u64 pos, u32 len, bool write);
+	/* write @block (a logical block) over bytes @pos..@end */
+	int (*fill)(struct sim_scsi_disk *disk, u64 pos, u64 end,
+		    const u8 *block);
+	/* deallocate bytes @start..@end: they read as zeros after */
+	int (*discard)(struct sim_scsi_disk *disk, u64 start, u64 end);
+	/* make bytes @start..@end durable */
+	int (*sync)(struct sim_scsi_disk *disk, u64 start, u64 end);
+	void (*release)(struct sim_scsi_disk *disk);
+};
+
 struct sim_scsi_disk {
 	struct kref kref;
 	char *name;
@@ -127,6 +149,8 @@ struct sim_scsi_disk {
 	 */
 	struct rw_semaphore data_lock;
 	u64 sectors;			/* also read with READ_ONCE() */
+	const struct sim_scsi_store *store;	/* NULL: the RAM store */
+	void *store_priv;
 	void ***dir;			/* leaves of SIM_SCSI_LEAF chunk pointers */
 	u64 ndir;
 	atomic64_t chunks;		/* chunks allocated */
@@ -189,6 +213,9 @@ static inline void sim_put_be64(u8 *p, u64 v)
 	sim_put_be32(p, (v >> 32) & 0xffffffff);
 	sim_put_be32(p + 4, v & 0xffffffff);
 }
+
+/* scsi_target.c: a disk with no store yet (the caller adds one) */
+struct sim_scsi_disk *sim_scsi_disk_alloc(const struct sim_scsi_disk_config *cfg);
 
 /* scsi_target.c: results, CDBs and the guest's buffer */
 void sim_scsi_check(struct sim_scsi_result *res, u8 key, u16 asc);

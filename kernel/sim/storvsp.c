@@ -21,6 +21,12 @@
  * all):
  *   disk NAME MIB [bs=512|4096] [pbs=N] [ro] [thin] [wce]
  *                          a RAM disk (pages allocated as written)
+ *   file NAME PATH [bs=512|4096] [pbs=N] [ro] [thin] [wce]
+ *                          a disk over a regular file or a block device
+ *                          (its size in whole blocks), storvsp_file.c;
+ *                          without wce every WRITE is written out first.
+ *                          Module parameter boot_disk=PATH makes one named
+ *                          "boot" at 0:0 of the first SCSI controller.
  *   resize NAME MIB        new capacity; every initiator gets UNIT ATTENTION
  *   attach CTRL TARGET LUN NAME
  *                          present a disk; CTRL is a controller's number
@@ -169,6 +175,17 @@ struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide)
 	INIT_LIST_HEAD(&c->chans);
 	spin_lock_init(&c->chan_lock);
 	list_add_tail(&c->node, &svsp.ctrls);
+	if (!ide && svsp.boot && !svsp.boot_given) {
+		struct svsp_lun *l = kzalloc(sizeof(*l), GFP_KERNEL);
+
+		/* target 0, LUN 0: in place before the guest's first scan */
+		if (l) {
+			l->disk = svsp.boot->disk;
+			sim_scsi_disk_get(l->disk);
+			list_add_tail(&l->node, &c->luns);
+			svsp.boot_given = true;
+		}
+	}
 	return c;
 }
 

@@ -75,11 +75,18 @@ struct svsp_host {
 	struct list_head disks;
 	struct list_head ctrls;
 	u32 next_ctrl;
+	/* boot_disk=: given to the first SCSI controller made */
+	struct svsp_disk *boot;
+	bool boot_given;
 	atomic_t ide_slots;
 	struct dentry *dir;
 };
 
 extern struct svsp_host svsp;
+
+/* storvsp_ctl.c, under svsp.lock written */
+int svsp_disk_add(char **argv, int argc);
+struct svsp_disk *svsp_disk_find(const char *name);
 
 /* storvsp.c */
 struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide);

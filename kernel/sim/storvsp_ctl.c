@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/seq_file.h>
@@ -15,7 +16,12 @@
 #include "sim.h"
 #include "storvsp.h"
 
-static struct svsp_disk *svsp_disk_find(const char *name)
+static char *boot_disk;
+module_param(boot_disk, charp, 0444);
+MODULE_PARM_DESC(boot_disk,
+		 "A file or block device presented as LUN 0 of target 0 on the first SCSI controller the guest opens (a disk to boot from; thin, write cache on)");
+
+struct svsp_disk *svsp_disk_find(const char *name)
 {
 	struct svsp_disk *d;
 
@@ -73,18 +79,23 @@ static struct svsp_ctrl *svsp_ctrl_parse(const char *s,
 	return NULL;
 }
 
-static int svsp_cmd_disk(char **argv, int argc)
+/*
+ * A disk: "disk NAME MIB OPTIONS..." in RAM, or "file NAME PATH OPTIONS..."
+ * over a file or block device (its size is the capacity). Under svsp.lock.
+ */
+int svsp_disk_add(char **argv, int argc)
 {
 	struct sim_scsi_disk_config cfg = {
 		.block_size = 512,
 		.write_cache = false,
 	};
+	bool file = !strcmp(argv[0], "file");
 	struct svsp_disk *d;
-	u64 mib;
+	u64 mib = 0;
 	int i;
 
 	if (argc < 3 || strlen(argv[1]) >= sizeof(d->name) ||
-	    kstrtou64(argv[2], 0, &mib) || !mib)
+	    (!file && (kstrtou64(argv[2], 0, &mib) || !mib)))
 		return -EINVAL;
 	for (i = 3; i < argc; i++) {
 		if (!strncmp(argv[i], "bs=", 3)) {
@@ -121,11 +132,15 @@ static int svsp_cmd_disk(char **argv, int argc)
 	cfg.naa_id[2] = 0x24;
 	cfg.naa_id[3] = 0x80 | (svsp.next_ctrl & 0x0f);
 	memcpy(&cfg.naa_id[4], d->name, min_t(size_t, strlen(d->name), 12));
-	d->disk = sim_scsi_disk_create_ram(&cfg);
+	d->disk = file ? sim_scsi_disk_create_file(&cfg, argv[2]) :
+			 sim_scsi_disk_create_ram(&cfg);
 	if (IS_ERR(d->disk)) {
 		int ret = PTR_ERR(d->disk);
 
 		kfree(d);
+		if (file)
+			pr_err("storage: file disk %s over %s: error %d\n",
+			       argv[1], argv[2], ret);
 		return ret;
 	}
 	d->block_size = cfg.block_size;
@@ -229,8 +244,8 @@ static int svsp_cmd(char **argv, int argc)
 	if (argc >= 2)
 		svsp_ref_resolve(argv[1], &ref);
 	down_write(&svsp.lock);
-	if (!strcmp(argv[0], "disk")) {
-		ret = svsp_cmd_disk(argv, argc);
+	if (!strcmp(argv[0], "disk") || !strcmp(argv[0], "file")) {
+		ret = svsp_disk_add(argv, argc);
 	} else if (!strcmp(argv[0], "attach")) {
 		ret = svsp_cmd_attach(argv, argc, true, &ref, &notify);
 	} else if (!strcmp(argv[0], "detach")) {
@@ -338,11 +353,28 @@ static int svsp_state_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(svsp_state);
 
-void sim_storvsp_init(struct dentry *dir)
+int sim_storvsp_init(struct dentry *dir)
 {
+	/* thin: the guest's TRIM reaches the file; wce: it sends flushes */
+	char *argv[] = { "file", "boot", boot_disk, "thin", "wce" };
+	int ret;
+
 	svsp.dir = debugfs_create_dir("storage", dir);
 	debugfs_create_file("ctl", 0200, svsp.dir, NULL, &svsp_ctl_fops);
 	debugfs_create_file("state", 0444, svsp.dir, NULL, &svsp_state_fops);
+	if (!boot_disk || !*boot_disk)
+		return 0;
+	down_write(&svsp.lock);
+	ret = svsp_disk_add(argv, ARRAY_SIZE(argv));
+	if (!ret)
+		svsp.boot = svsp_disk_find("boot");
+	up_write(&svsp.lock);
+	if (ret) {
+		pr_err("boot_disk=%s: cannot present it (error %d)\n",
+		       boot_disk, ret);
+		sim_storvsp_exit();
+	}
+	return ret;
 }
 
 /* After every channel is gone: free the controllers and the disks. */
