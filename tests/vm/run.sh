@@ -17,6 +17,9 @@
 # found it, and the guest kernel's log from its start to the next
 # scenario's (or to power-off) holds no oops, BUG, WARNING, KASAN, UBSAN,
 # lockdep or kmemleak report of its own.
+# Each boot has a blank 256 MiB QEMU disk (virtio-blk, /dev/vda once
+# virtio_blk is loaded) for scenarios that put one behind hv_sim's storage
+# host (a "file" disk).
 # Artifacts per scenario (output, result, its slice of the console, dmesg,
 # kmemleak) are kept in $BUILDDIR/vm/<kernel>/<scenario>/; each boot's
 # console and timings in $BUILDDIR/vm/<kernel>/.boot-N.*, and one line
@@ -276,6 +279,8 @@ while [ ${#remaining[@]} -gt 0 ]; do
 	done <"$kdir/.plan"
 	budget=$((budget + $([ "$KDEBUG" = 1 ] && echo 300 || echo 120)))
 	[ "$quiet" = 1 ] || echo "booting $KREL (boot $boot_n) for: ${plan[*]} (timeout ${budget}s)" >&2
+	rm -f "$kdir/.disk.img"
+	truncate -s 256M "$kdir/.disk.img"
 	start=$(date +%s.%N)
 	timeout --foreground "$budget" qemu-system-x86_64 \
 		-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
@@ -285,6 +290,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		-append "console=ttyS0 panic=-1 oops=panic hvg.src=$HVG_SRC hvg.build=$BUILDDIR hvg.kernel=$kernel hvg.kimage=$KIMAGE hvg.initrd=$initrd hvg.debug_modules=$( [ "$KDEBUG" = 1 ] && dirname "$(dirname "$(dirname "$KMODS")")")${boot_args:+ $boot_args}" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$kdir,mount_tag=results,security_model=none" \
+		-drive "file=$kdir/.disk.img,if=virtio,format=raw,discard=unmap" \
 		</dev/null >"$kdir/.boot-$boot_n.qemu.log" 2>&1
 	qemu_status=$?
 	sed -i 's/\r$//' "$console"
