@@ -74,12 +74,13 @@ struct sim_scsi_disk_config {
  */
 struct sim_scsi_disk *sim_scsi_disk_create_ram(const struct sim_scsi_disk_config *cfg);
 /*
- * A disk whose data is a regular file or a block device at @path
- * (storvsp_file.c); the capacity is its size in whole blocks, not
- * cfg->sectors. Not in the userspace build of the target.
+ * A disk whose data is a regular file or a block device at @path, from
+ * byte @offset on (storvsp_file.c); the capacity is its size from there
+ * in whole blocks, not cfg->sectors. Not in the userspace build of the
+ * target.
  */
 struct sim_scsi_disk *sim_scsi_disk_create_file(const struct sim_scsi_disk_config *cfg,
-						const char *path);
+						const char *path, u64 offset);
 /* Disks are reference counted: each controller presenting one holds one. */
 void sim_scsi_disk_get(struct sim_scsi_disk *disk);
 void sim_scsi_disk_put(struct sim_scsi_disk *disk);

@@ -21,12 +21,13 @@
  * all):
  *   disk NAME MIB [bs=512|4096] [pbs=N] [ro] [thin] [wce]
  *                          a RAM disk (pages allocated as written)
- *   file NAME PATH [bs=512|4096] [pbs=N] [ro] [thin] [wce]
+ *   file NAME PATH [offset=BYTES] [bs=512|4096] [pbs=N] [ro] [thin] [wce]
  *                          a disk over a regular file or a block device
- *                          (its size in whole blocks), storvsp_file.c;
- *                          without wce every WRITE is written out first.
- *                          Module parameter boot_disk=PATH makes one named
- *                          "boot" at 0:0 of the first SCSI controller.
+ *                          from OFFSET on (its size in whole blocks),
+ *                          storvsp_file.c; without wce every WRITE is
+ *                          written out first. Module parameters
+ *                          boot_disk=PATH (and boot_disk_offset=) make one
+ *                          named "boot" at 0:0 of the first SCSI controller.
  *   resize NAME MIB        new capacity; every initiator gets UNIT ATTENTION
  *   attach CTRL TARGET LUN NAME
  *                          present a disk; CTRL is a controller's number

@@ -21,6 +21,11 @@ module_param(boot_disk, charp, 0444);
 MODULE_PARM_DESC(boot_disk,
 		 "A file or block device presented as LUN 0 of target 0 on the first SCSI controller the guest opens (a disk to boot from; thin, write cache on)");
 
+static char *boot_disk_offset = "0";
+module_param(boot_disk_offset, charp, 0444);
+MODULE_PARM_DESC(boot_disk_offset,
+		 "Where the boot disk starts in boot_disk, bytes, a multiple of 512 (default 0)");
+
 struct svsp_disk *svsp_disk_find(const char *name)
 {
 	struct svsp_disk *d;
@@ -91,7 +96,7 @@ int svsp_disk_add(char **argv, int argc)
 	};
 	bool file = !strcmp(argv[0], "file");
 	struct svsp_disk *d;
-	u64 mib = 0;
+	u64 mib = 0, offset = 0;
 	int i;
 
 	if (argc < 3 || strlen(argv[1]) >= sizeof(d->name) ||
@@ -110,6 +115,9 @@ int svsp_disk_add(char **argv, int argc)
 			cfg.thin = true;
 		} else if (!strcmp(argv[i], "wce")) {
 			cfg.write_cache = true;
+		} else if (file && !strncmp(argv[i], "offset=", 7)) {
+			if (kstrtou64(argv[i] + 7, 0, &offset))
+				return -EINVAL;
 		} else {
 			return -EINVAL;
 		}
@@ -132,7 +140,7 @@ int svsp_disk_add(char **argv, int argc)
 	cfg.naa_id[2] = 0x24;
 	cfg.naa_id[3] = 0x80 | (svsp.next_ctrl & 0x0f);
 	memcpy(&cfg.naa_id[4], d->name, min_t(size_t, strlen(d->name), 12));
-	d->disk = file ? sim_scsi_disk_create_file(&cfg, argv[2]) :
+	d->disk = file ? sim_scsi_disk_create_file(&cfg, argv[2], offset) :
 			 sim_scsi_disk_create_ram(&cfg);
 	if (IS_ERR(d->disk)) {
 		int ret = PTR_ERR(d->disk);
@@ -355,8 +363,9 @@ DEFINE_SHOW_ATTRIBUTE(svsp_state);
 
 int sim_storvsp_init(struct dentry *dir)
 {
+	char offset[32];
 	/* thin: the guest's TRIM reaches the file; wce: it sends flushes */
-	char *argv[] = { "file", "boot", boot_disk, "thin", "wce" };
+	char *argv[] = { "file", "boot", boot_disk, "thin", "wce", offset };
 	int ret;
 
 	svsp.dir = debugfs_create_dir("storage", dir);
@@ -364,6 +373,7 @@ int sim_storvsp_init(struct dentry *dir)
 	debugfs_create_file("state", 0444, svsp.dir, NULL, &svsp_state_fops);
 	if (!boot_disk || !*boot_disk)
 		return 0;
+	snprintf(offset, sizeof(offset), "offset=%s", boot_disk_offset);
 	down_write(&svsp.lock);
 	ret = svsp_disk_add(argv, ARRAY_SIZE(argv));
 	if (!ret)

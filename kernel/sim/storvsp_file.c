@@ -30,16 +30,27 @@
 /* The largest piece read or written at once. */
 #define SIM_FILE_BOUNCE		(256U << 10)
 
-static struct file *sim_file(struct sim_scsi_disk *disk)
+struct sim_file {
+	struct file *f;
+	loff_t offset;		/* of the disk's first byte in the file */
+};
+
+static struct sim_file *sim_file(struct sim_scsi_disk *disk)
 {
 	return disk->store_priv;
 }
 
-/* All of @len at @pos, or -EIO: a short transfer is a failed medium. */
-static int sim_file_io(struct file *f, u8 *data, u32 len, loff_t pos,
+/*
+ * All of @len at the disk's byte @pos, or -EIO: a short transfer is a
+ * failed medium.
+ */
+static int sim_file_io(struct sim_file *sf, u8 *data, u32 len, loff_t pos,
 		       bool write)
 {
+	struct file *f = sf->f;
 	ssize_t n;
+
+	pos += sf->offset;
 
 	while (len) {
 		n = write ? kernel_write(f, data, len, &pos) :
@@ -116,7 +127,9 @@ static int sim_file_fill(struct sim_scsi_disk *disk, u64 pos, u64 end,
 static int sim_file_sync(struct sim_scsi_disk *disk, u64 start, u64 end)
 {
 	unsigned int noio = memalloc_noio_save();
-	int ret = vfs_fsync_range(sim_file(disk), start, end - 1, 1);
+	struct sim_file *sf = sim_file(disk);
+	int ret = vfs_fsync_range(sf->f, sf->offset + start,
+				  sf->offset + end - 1, 1);
 
 	memalloc_noio_restore(noio);
 	return ret ? -EIO : 0;
@@ -125,9 +138,10 @@ static int sim_file_sync(struct sim_scsi_disk *disk, u64 start, u64 end)
 static int sim_file_discard(struct sim_scsi_disk *disk, u64 start, u64 end)
 {
 	unsigned int noio = memalloc_noio_save();
-	int ret = vfs_fallocate(sim_file(disk),
+	struct sim_file *sf = sim_file(disk);
+	int ret = vfs_fallocate(sf->f,
 				FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				start, end - start);
+				sf->offset + start, end - start);
 	u8 *zeros;
 
 	memalloc_noio_restore(noio);
@@ -146,7 +160,8 @@ static int sim_file_discard(struct sim_scsi_disk *disk, u64 start, u64 end)
 
 static void sim_file_release(struct sim_scsi_disk *disk)
 {
-	filp_close(sim_file(disk), NULL);
+	filp_close(sim_file(disk)->f, NULL);
+	kfree(disk->store_priv);
 }
 
 static const struct sim_scsi_store sim_file_store = {
@@ -159,40 +174,59 @@ static const struct sim_scsi_store sim_file_store = {
 
 /**
  * sim_scsi_disk_create_file() - a disk whose data is a file or block device
- * @cfg: as for a RAM disk; its sectors are ignored (the file's size, in
- *	whole blocks, is the capacity)
+ * @cfg: as for a RAM disk; its sectors are ignored (the file's size from
+ *	@offset, in whole blocks, is the capacity)
  * @path: a regular file or a block device, opened read-write unless
  *	@cfg->read_only
+ * @offset: where the disk starts in it, a multiple of the block size (a
+ *	disk image behind a header the guest is not to see)
  *
  * Return: the disk, or ERR_PTR(-errno): the open's error, -EINVAL for
- * anything but a regular file or a block device, or one smaller than a
- * block.
+ * anything but a regular file or a block device, an unaligned offset, or
+ * less than a block from the offset on.
  */
 struct sim_scsi_disk *sim_scsi_disk_create_file(const struct sim_scsi_disk_config *cfg,
-						const char *path)
+						const char *path, u64 offset)
 {
 	struct sim_scsi_disk_config c = *cfg;
 	struct sim_scsi_disk *disk;
+	struct sim_file *sf;
 	struct file *f;
 	umode_t mode;
+	loff_t size;
 
+	if (c.block_size != 512 && c.block_size != 4096)
+		return ERR_PTR(-EINVAL);
+	if (offset & (c.block_size - 1) || offset > LLONG_MAX)
+		return ERR_PTR(-EINVAL);
+	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+	if (!sf)
+		return ERR_PTR(-ENOMEM);
 	f = filp_open(path, (cfg->read_only ? O_RDONLY : O_RDWR) | O_LARGEFILE,
 		      0);
-	if (IS_ERR(f))
+	if (IS_ERR(f)) {
+		kfree(sf);
 		return ERR_CAST(f);
+	}
 	mode = file_inode(f)->i_mode;
-	if (!S_ISREG(mode) && !S_ISBLK(mode)) {
-		filp_close(f, NULL);
-		return ERR_PTR(-EINVAL);
-	}
 	/* a block device's size is its inode's in the bdev file system */
-	c.sectors = i_size_read(f->f_mapping->host) >> ilog2(c.block_size);
-	disk = sim_scsi_disk_alloc(&c);
-	if (IS_ERR(disk)) {
-		filp_close(f, NULL);
-		return disk;
+	size = i_size_read(f->f_mapping->host);
+	if ((!S_ISREG(mode) && !S_ISBLK(mode)) || size < offset) {
+		disk = ERR_PTR(-EINVAL);
+		goto fail;
 	}
-	disk->store_priv = f;
+	c.sectors = (u64)(size - offset) >> ilog2(c.block_size);
+	disk = sim_scsi_disk_alloc(&c);
+	if (IS_ERR(disk))
+		goto fail;
+	sf->f = f;
+	sf->offset = offset;
+	disk->store_priv = sf;
 	disk->store = &sim_file_store;
+	return disk;
+
+fail:
+	filp_close(f, NULL);
+	kfree(sf);
 	return disk;
 }

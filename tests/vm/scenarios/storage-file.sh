@@ -9,7 +9,8 @@
 # file as UNMAP, fio's verify passes on a 4 KiB-sector image, a file whose
 # file system fills up gives the writer a MEDIUM ERROR and the disk goes
 # on reading, the disk comes back with its data after hv_sim is loaded
-# again, and what is not a file or a block device is refused.
+# again, a disk can start at an offset into its file, and what is not a
+# file or a block device is refused.
 
 sim=/sys/kernel/debug/hv_sim
 st=$sim/storage
@@ -33,6 +34,10 @@ truncate -s 64M $img
 ctl file img $img bs=4096 thin
 hvg_check "a character device is refused as a disk" sh -c "! echo 'file bad /dev/null' >$st/ctl"
 hvg_check "a missing file is refused" sh -c "! echo 'file bad /nonexistent' >$st/ctl"
+hvg_check "an offset that is not a whole number of blocks is refused" \
+	sh -c "! echo 'file bad $img offset=1000' >$st/ctl"
+# The same image from 1 MiB on, read-only: a disk behind a header.
+ctl file imgoff $img offset=1048576 bs=4096 ro
 hvg_check "a file disk cannot be resized from the host's side" \
 	sh -c "! echo 'resize img 128' >$st/ctl"
 mkdir -p /mnt/small /mnt/a
@@ -41,10 +46,11 @@ truncate -s 16M /mnt/small/img
 ctl file small /mnt/small/img
 ctl attach relid:$relid 0 1 img
 ctl attach relid:$relid 0 2 small
+ctl attach relid:$relid 0 3 imgoff
 cat $st/state
 
 hvg_insmod hv_storvsc
-hvg_check "three disks appear" hvg_wait_for 30 hvg_disks_ready 3
+hvg_check "four disks appear" hvg_wait_for 30 hvg_disks_ready 4
 lsblk -o NAME,HCTL,SIZE,LOG-SEC,DISC-MAX,VENDOR,MODEL
 # lun_disk N: the sd name of LUN N of target 0.
 lun_disk() {
@@ -55,9 +61,9 @@ lun_disk() {
 		esac
 	done
 }
-boot=$(lun_disk 0) disk=$(lun_disk 1) small=$(lun_disk 2)
-[ -n "$boot" ] && [ -n "$disk" ] && [ -n "$small" ] ||
-	hvg_fail "disks by LUN: boot='$boot' img='$disk' small='$small'"
+boot=$(lun_disk 0) disk=$(lun_disk 1) small=$(lun_disk 2) off=$(lun_disk 3)
+[ -n "$boot" ] && [ -n "$disk" ] && [ -n "$small" ] && [ -n "$off" ] ||
+	hvg_fail "disks by LUN: boot='$boot' img='$disk' small='$small' imgoff='$off'"
 hvg_check "the boot disk (LUN 0) is as large as the QEMU disk" \
 	test "$(cat /sys/block/$boot/size)" = "$vda_sectors"
 hvg_check "the image disk has 64 MiB in 4 KiB blocks" \
@@ -85,6 +91,14 @@ dd if=/tmp/pattern of=/dev/$disk bs=64k seek=32 oflag=direct status=none ||
 	hvg_fail "write to $disk"
 hvg_check "the image file holds what was written to $disk, at its offset" \
 	sh -c "dd if=$img bs=64k skip=32 count=4 status=none | cmp - /tmp/pattern"
+hvg_check "the disk over the image from 1 MiB on is 63 MiB" \
+	test "$(cat /sys/block/$off/size)" = $((63 << 11))
+hvg_check "and reads the same bytes 1 MiB earlier" \
+	sh -c "dd if=/dev/$off bs=64k skip=16 count=4 iflag=direct status=none | cmp - /tmp/pattern"
+hvg_check "it was presented read-only (MODE SENSE: write protected)" \
+	test "$(cat /sys/block/$off/ro)" = 1
+hvg_check "and a write to it fails" \
+	sh -c "! dd if=/dev/zero of=/dev/$off bs=4k count=1 oflag=direct status=none 2>/dev/null"
 
 # A file on a full file system: MEDIUM ERROR to the writer, reads go on.
 hvg_check "a write that finds the file's file system full fails" \
