@@ -8,7 +8,7 @@
 # primary channel and a sub-channel; SCSI-3 reservations from one
 # controller make the other's writes fail with RESERVATION CONFLICT
 # until released; a LUN added and removed on the host appears and goes
-# in the guest; a MEDIUM ERROR reaches the reader as an I/O error and the
+# in the guest; a disk the host grows shows its new size; a MEDIUM ERROR reaches the reader as an I/O error and the
 # disk goes on working; the host counted no protocol violation; unload.
 
 sim=/sys/kernel/debug/hv_sim
@@ -163,6 +163,16 @@ hvg_check "the hot-added LUN appears" \
 ctl detach relid:$ra 1 0
 hvg_check "the removed LUN goes" \
 	hvg_wait_for 30 sh -c "[ -z \"\$(lsblk -dno HCTL | grep ':0:1:0\$')\" ]"
+
+# The host grows a disk: the guest's next command gets UNIT ATTENTION
+# CAPACITY DATA HAS CHANGED, the driver rescans the LUN, and the new size
+# shows without anything done in the guest.
+ctl resize d1 480
+dd if=/dev/$d1 of=/dev/null bs=4k count=1 iflag=direct status=none
+hvg_check "$d1 grows to 480 MiB after the host's UNIT ATTENTION" \
+	hvg_wait_for 15 sh -c "[ \$(cat /sys/block/$d1/size) = $((480 << 11)) ]"
+hvg_check "the guest logged the capacity change" \
+	hvg_dmesg_has "\\[$d1\\].*/480 MiB|$d1: detected capacity change"
 
 # A MEDIUM ERROR on one READ reaches the reader; the disk goes on.
 ctl fail d0 0x28 1 3 0x11 0
