@@ -236,15 +236,19 @@ judge() {
 # Order: as given, but a scenario that stops the VM goes last in its boot.
 # A boot's plan is everything up to and including the first of those. A
 # scenario that needs kernel arguments of its own ("# boot: ARGS", e.g.
-# crashkernel= for kdump) gets a boot of its own, after the others.
+# crashkernel= for kdump) or another vCPU count ("# smp: 4"; default 2)
+# gets a boot of its own, after the others.
+own_boot() {	# own_boot SCENARIO: true if it needs a boot of its own
+	[ -n "$(header "$1" boot)$(header "$1" smp)" ]
+}
 ordered=()
 for sc in "${scenarios[@]}"; do
-	[ -z "$(header "$sc" power)" ] && [ -z "$(header "$sc" boot)" ] && ordered+=("$sc")
+	[ -z "$(header "$sc" power)" ] && ! own_boot "$sc" && ordered+=("$sc")
 done
 for sc in "${scenarios[@]}"; do
-	[ -n "$(header "$sc" power)" ] && [ -z "$(header "$sc" boot)" ] && ordered+=("$sc")
+	[ -n "$(header "$sc" power)" ] && ! own_boot "$sc" && ordered+=("$sc")
 done
-for sc in "${scenarios[@]}"; do [ -n "$(header "$sc" boot)" ] && ordered+=("$sc"); done
+for sc in "${scenarios[@]}"; do own_boot "$sc" && ordered+=("$sc"); done
 
 status=${bad:-0}
 boot_retried=0
@@ -252,7 +256,7 @@ remaining=("${ordered[@]}")
 while [ ${#remaining[@]} -gt 0 ]; do
 	plan=()
 	for sc in "${remaining[@]}"; do
-		if [ -n "$(header "$sc" boot)" ]; then
+		if own_boot "$sc"; then
 			[ ${#plan[@]} = 0 ] && plan+=("$sc")
 			break
 		fi
@@ -261,6 +265,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		[ -n "$(header "$sc" power)" ] && break
 	done
 	boot_args=$(header "${plan[0]}" boot)
+	smp=$(header "${plan[0]}" smp | sed 's/[^0-9].*//')
 	boot_n=$((boot_n + 1))
 	console=$kdir/.boot-$boot_n.console
 	{
@@ -283,7 +288,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 	truncate -s 256M "$kdir/.disk.img"
 	start=$(date +%s.%N)
 	timeout --foreground "$budget" qemu-system-x86_64 \
-		-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
+		-machine q35 -accel tcg -cpu max -smp "${smp:-2}" -m "$mem" \
 		-nodefaults -display none -monitor none -no-reboot \
 		-serial "file:$console" \
 		-kernel "$KIMAGE" -initrd "$initrd" \
