@@ -36,7 +36,7 @@ endif
 # for kernels with CONFIG_SCSI.
 INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic hv_storvsc
 
-SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus tools/fcopy-mode initrd-hooks
+SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus tools/fcopy-mode tools/ptp initrd-hooks
 
 .PHONY: all modules daemons tools check check-long demo bench deps install uninstall clean
 
@@ -76,7 +76,10 @@ bench:
 	@$(SRCDIR)/scripts/deps.sh
 	@$(SRCDIR)/tests/bench/run.sh
 
+# The daemons' check first: it refuses a distribution's daemons in our
+# paths (daemons/ours), and nothing may be installed before it says no.
 install: modules
+	$(MAKE) -C daemons install-check BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	@set -e; for k in $(KERNELS); do \
 		dir=$(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
 		install -d $$dir; \

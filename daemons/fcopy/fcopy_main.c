@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* hv-fcopy-daemon: host-to-guest file copy (Copy-VMFile) for kernels <= 6.9. */
+/* hv_fcopy_daemon: host-to-guest file copy (Copy-VMFile) for kernels <= 6.9. */
 #include "fcopy_daemon.h"
 #include "../common/config.h"
 #include "../common/daemon.h"
@@ -23,11 +23,11 @@ int main(int argc, char **argv)
 	r = daemon_parse_args(argc, argv, FCOPY_DEFAULT_CONFIG, &opts);
 	if (r)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	log_init("hv-fcopy-daemon", LOG_TARGET_STDERR);
+	log_init("hv_fcopy_daemon", LOG_TARGET_STDERR);
 	fcopy_config_defaults(&d.cfg);
 	if (config_parse_file(opts.config, !opts.config_given, fcopy_config_set, &d.cfg))
 		return EXIT_FAILURE;
-	if (daemon_start("hv-fcopy-daemon", &opts))
+	if (daemon_start("hv_fcopy_daemon", &opts))
 		return EXIT_FAILURE;
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());

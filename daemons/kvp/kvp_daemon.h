@@ -52,7 +52,7 @@ struct kvp_config {
 };
 
 void kvp_config_defaults(struct kvp_config *cfg);
-/* config_setter for kvp.conf; see hv-kvp-daemon(8) for the keys. */
+/* config_setter for kvp.conf; see hv_kvp_daemon(8) for the keys. */
 int kvp_config_set(void *cfg, const char *key, const char *value);
 
 struct kvp_daemon {

@@ -281,7 +281,7 @@ int kvp_render_networkd(const struct kvp_ip_config *cfg, const char *ifname,
 	 * and must not pick up the same configuration.
 	 */
 	emit(buf, cap, &used, &overflow,
-	     "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+	     "# Written by hv_kvp_daemon (hyperv-guest) for a Hyper-V SET_IP_INFO request.\n"
 	     "[Match]\nName=%s\n", ifname);
 	if (mac && mac[0])
 		emit(buf, cap, &used, &overflow, "MACAddress=%s\n", mac);
@@ -329,7 +329,7 @@ int kvp_render_nm_keyfile(const struct kvp_ip_config *cfg, const char *ifname,
 	bool overflow = false;
 
 	emit(buf, cap, &used, &overflow,
-	     "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+	     "# Written by hv_kvp_daemon (hyperv-guest) for a Hyper-V SET_IP_INFO request.\n"
 	     "[connection]\nid=hyperv-%s\nuuid=%s\ntype=ethernet\ninterface-name=%s\n"
 	     "autoconnect=true\n", ifname, uuid, ifname);
 	if (mac && mac[0])
@@ -349,7 +349,7 @@ int kvp_render_ifcfg(const struct kvp_ip_config *cfg, const char *ifname,
 	/* Every value below is our own re-formatting of a parsed address, so
 	 * nothing can break out of the assignment when a shell sources it. */
 	emit(buf, cap, &used, &overflow,
-	     "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+	     "# Written by hv_kvp_daemon (hyperv-guest) for a Hyper-V SET_IP_INFO request.\n"
 	     "DEVICE=%s\nONBOOT=yes\nBOOTPROTO=%s\n", ifname, cfg->dhcp ? "dhcp" : "none");
 	if (mac && mac[0])
 		emit(buf, cap, &used, &overflow, "HWADDR=%s\n", mac);

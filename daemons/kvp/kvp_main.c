@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hv-kvp-daemon: the Hyper-V key-value pair exchange, a drop-in for
- * upstream's hv_kvp_daemon (same device, same pool files, same -n/-h).
+ * hv_kvp_daemon: the Hyper-V key-value pair exchange, a drop-in for the
+ * upstream daemon of that name (same device, same pool files, same -n/-h).
  */
 #include "kvp_bus.h"
 #include "kvp_daemon.h"
@@ -27,11 +27,11 @@ int main(int argc, char **argv)
 	r = daemon_parse_args(argc, argv, KVP_DEFAULT_CONFIG, &opts);
 	if (r)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	log_init("hv-kvp-daemon", LOG_TARGET_STDERR);
+	log_init("hv_kvp_daemon", LOG_TARGET_STDERR);
 	kvp_config_defaults(&d.cfg);
 	if (config_parse_file(opts.config, !opts.config_given, kvp_config_set, &d.cfg))
 		return EXIT_FAILURE;
-	if (daemon_start("hv-kvp-daemon", &opts))
+	if (daemon_start("hv_kvp_daemon", &opts))
 		return EXIT_FAILURE;
 	signal(SIGPIPE, SIG_IGN);
 	d.networkd_reload = kvp_networkd_reload;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* hv-shutdown-daemon: performs the host's shutdown requests from /dev/vmbus/hv_shutdown. */
+/* hv_shutdown_daemon: performs the host's shutdown requests from /dev/vmbus/hv_shutdown. */
 #include "shutdown_daemon.h"
 #include "../common/config.h"
 #include "../common/daemon.h"
@@ -22,11 +22,11 @@ int main(int argc, char **argv)
 	r = daemon_parse_args(argc, argv, SHUTDOWN_DEFAULT_CONFIG, &opts);
 	if (r)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	log_init("hv-shutdown-daemon", LOG_TARGET_STDERR);
+	log_init("hv_shutdown_daemon", LOG_TARGET_STDERR);
 	shutdown_config_defaults(&d.cfg);
 	if (config_parse_file(opts.config, !opts.config_given, shutdown_config_set, &d.cfg))
 		return EXIT_FAILURE;
-	if (daemon_start("hv-shutdown-daemon", &opts))
+	if (daemon_start("hv_shutdown_daemon", &opts))
 		return EXIT_FAILURE;
 	signal(SIGPIPE, SIG_IGN);
 	shutdown_daemon_init(&d);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* hv-vss-daemon: filesystem freeze/thaw for Hyper-V backups (VSS). */
+/* hv_vss_daemon: filesystem freeze/thaw for Hyper-V backups (VSS). */
 #include "vss_daemon.h"
 #include "../common/config.h"
 #include "../common/daemon.h"
@@ -32,11 +32,11 @@ int main(int argc, char **argv)
 	r = daemon_parse_args(argc, argv, VSS_DEFAULT_CONFIG, &opts);
 	if (r)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	log_init("hv-vss-daemon", LOG_TARGET_STDERR);
+	log_init("hv_vss_daemon", LOG_TARGET_STDERR);
 	vss_config_defaults(&d.cfg);
 	if (config_parse_file(opts.config, !opts.config_given, vss_config_set, &d.cfg))
 		return EXIT_FAILURE;
-	if (daemon_start("hv-vss-daemon", &opts))
+	if (daemon_start("hv_vss_daemon", &opts))
 		return EXIT_FAILURE;
 	/* No SA_RESTART: poll() must return so a frozen system is thawed on exit. */
 	memset(&sa, 0, sizeof(sa));

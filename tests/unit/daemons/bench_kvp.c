@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Benchmark: our hv-kvp-daemon against the distribution's hv_kvp_daemon,
+ * Benchmark: our hv_kvp_daemon against the distribution's hv_kvp_daemon,
  * both unmodified binaries on a fake device (preload_device.so), measured
  * in the same run so the ratio is what matters, not the machine.
  *

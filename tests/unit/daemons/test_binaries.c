@@ -2,13 +2,13 @@
 /*
  * The installed programs themselves (main loop, configuration, reopening
  * the device), driven over a fake device through preload_device.so:
- * - hv-kvp-daemon registers again after the device goes away and keeps
+ * - hv_kvp_daemon registers again after the device goes away and keeps
  *   its pool data;
- * - hv-fcopy-daemon receives a file;
- * - hv-shutdown-daemon performs a request with the shutdown(8) fallback
+ * - hv_fcopy_daemon receives a file;
+ * - hv_shutdown_daemon performs a request with the shutdown(8) fallback
  *   (a stand-in script) and stops for good when the kernel refuses its
  *   protocol version;
- * - hv-vss-daemon runs its hooks around FREEZE/THAW and exits cleanly on
+ * - hv_vss_daemon runs its hooks around FREEZE/THAW and exits cleanly on
  *   SIGTERM (with an empty mount table, so nothing is really frozen).
  * Needs HVG_BIN_DIR (our binaries) and HVG_PRELOAD.
  */
@@ -138,7 +138,7 @@ static void test_kvp_reopens_after_device_loss(void **state)
 	(void)state;
 	h.dir = NULL;
 	snprintf(text, sizeof(text), "pool_dir = /tmp/hvg-binaries-pools-%d\n", (int)getpid());
-	start(&h, "hv-kvp-daemon", text);
+	start(&h, "hv_kvp_daemon", text);
 	dev = accept_device(&h);
 	kvp_register(dev);
 	assert_int_equal(kvp_request(dev, KVP_OP_SET, "k", "kept", NULL), HV_S_OK);
@@ -166,7 +166,7 @@ static void test_fcopy_binary_receives_file(void **state)
 	(void)state;
 	dest = make_temp_dir();
 	snprintf(text, sizeof(text), "destinations = %s\n", dest);
-	start(&h, "hv-fcopy-daemon", text);
+	start(&h, "hv_fcopy_daemon", text);
 	dev = accept_device(&h);
 	assert_int_equal(fake_recv(dev, &sent, sizeof(sent), 20000), sizeof(sent));
 	assert_int_equal(sent, FCOPY_CURRENT_VERSION);
@@ -232,7 +232,7 @@ static void test_shutdown_binary_exec_fallback(void **state)
 	write_text_file(script, text);
 	chmod(script, 0755);
 	snprintf(text, sizeof(text), "method = exec\nshutdown_command = %s\nhook_dir =\n", script);
-	start(&h, "hv-shutdown-daemon", text);
+	start(&h, "hv_shutdown_daemon", text);
 	dev = accept_device(&h);
 	assert_int_equal(fake_recv(dev, &m, sizeof(m), 20000), sizeof(m));
 	assert_int_equal(le16toh(m.op), HV_SHUTDOWN_OP_REGISTER);
@@ -279,7 +279,7 @@ static void test_vss_binary_cycle(void **state)
 	write_text_file(hook, text);
 	chmod(hook, 0755);
 	snprintf(text, sizeof(text), "mounts = %s\nhook_dir = %s\nhook_timeout = 5\n", mounts, hooks);
-	start(&h, "hv-vss-daemon", text);
+	start(&h, "hv_vss_daemon", text);
 	dev = accept_device(&h);
 	assert_int_equal(fake_recv(dev, &msg, sizeof(msg), 20000), sizeof(msg));
 	assert_int_equal(msg.vss_hdr.operation, VSS_OP_REGISTER1);
@@ -323,7 +323,7 @@ static void test_shutdown_binary_stops_on_version_refusal(void **state)
 	int dev, status;
 
 	(void)state;
-	start(&h, "hv-shutdown-daemon", "hook_dir =\n");
+	start(&h, "hv_shutdown_daemon", "hook_dir =\n");
 	dev = accept_device(&h);
 	assert_int_equal(fake_recv(dev, &m, sizeof(m), 20000), sizeof(m));
 	m = shutdown_msg(HV_SHUTDOWN_OP_REGISTER_ACK, 0, 0, HV_SHUTDOWN_S_VERSION);

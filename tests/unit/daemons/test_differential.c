@@ -8,7 +8,7 @@
  *
  * Needs (from the environment, set by the suite or `make check`):
  *   HVG_STOCK_KVP   the stock daemon (Debian: /usr/sbin/hv_kvp_daemon)
- *   HVG_OUR_KVP     our hv-kvp-daemon
+ *   HVG_OUR_KVP     our hv_kvp_daemon
  *   HVG_PRELOAD     preload_device.so
  * A missing one is a failure, not a skip.
  *

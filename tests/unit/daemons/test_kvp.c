@@ -1069,7 +1069,7 @@ static void test_set_ip_info_networkd(void **state)
 	text = read_whole_file(path, NULL);
 	assert_non_null(text);
 	assert_string_equal(text,
-			    "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+			    "# Written by hv_kvp_daemon (hyperv-guest) for a Hyper-V SET_IP_INFO request.\n"
 			    "[Match]\nName=eth0\nMACAddress=00:15:5D:01:02:03\n\n[Network]\nDHCP=no\n"
 			    "Address=192.168.1.10/24\nAddress=2001:db8::10/64\n"
 			    "Gateway=192.168.1.1\nDNS=192.168.1.2\nDNS=2001:db8::53\n");
@@ -1095,7 +1095,7 @@ static void test_set_ip_info_ifcfg(void **state)
 	text = read_whole_file(path, NULL);
 	assert_non_null(text);
 	assert_string_equal(text,
-			    "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+			    "# Written by hv_kvp_daemon (hyperv-guest) for a Hyper-V SET_IP_INFO request.\n"
 			    "DEVICE=eth0\nONBOOT=yes\nBOOTPROTO=none\nHWADDR=00:15:5D:01:02:03\n"
 			    "IPADDR0=10.1.1.5\nPREFIX0=24\nIPADDR1=10.1.2.5\nPREFIX1=16\n"
 			    "IPV6INIT=yes\nIPV6ADDR=2001:db8::1/64\n"
@@ -1124,7 +1124,7 @@ static void test_set_ip_info_networkmanager(void **state)
 	text = read_whole_file(path, NULL);
 	assert_non_null(text);
 	assert_string_equal(text,
-			    "# Written by hv-kvp-daemon for a Hyper-V SET_IP_INFO request.\n"
+			    "# Written by hv_kvp_daemon (hyperv-guest) for a Hyper-V SET_IP_INFO request.\n"
 			    "[connection]\nid=hyperv-eth0\nuuid=9f8e7d6c-5b4a-3921-8070-6a5b4c3d2e1f\n"
 			    "type=ethernet\ninterface-name=eth0\nautoconnect=true\n"
 			    "\n[ethernet]\nmac-address=00:15:5D:01:02:03\n"
