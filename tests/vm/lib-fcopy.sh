@@ -23,7 +23,7 @@ quick=5 late=45
 fcopy_bin() {
 	case "$1" in
 	stock) echo /usr/sbin/hv_fcopy_daemon ;;
-	ours) echo "$HVG_BUILD/daemons/bin/hv-fcopy-daemon" ;;
+	ours) echo "$HVG_BUILD/daemons/bin/hv_fcopy_daemon" ;;
 	esac
 }
 

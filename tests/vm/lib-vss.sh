@@ -21,7 +21,7 @@ quick=5 late=45
 vss_bin() {
 	case "$1" in
 	stock) echo /usr/sbin/hv_vss_daemon ;;
-	ours) echo "$HVG_BUILD/daemons/bin/hv-vss-daemon" ;;
+	ours) echo "$HVG_BUILD/daemons/bin/hv_vss_daemon" ;;
 	esac
 }
 

@@ -15,7 +15,7 @@
 keys=500
 ipn=50
 ic=/sys/kernel/debug/hv_sim/ic
-ours=$HVG_BUILD/daemons/bin/hv-kvp-daemon
+ours=$HVG_BUILD/daemons/bin/hv_kvp_daemon
 stock=/usr/sbin/hv_kvp_daemon
 [ -x "$ours" ] || hvg_fail "$ours was not built"
 [ -x "$stock" ] || hvg_fail "$stock missing (hyperv-daemons)"

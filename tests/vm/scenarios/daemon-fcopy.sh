@@ -1,6 +1,6 @@
 # kernels: 6.12
 # timeout: 600
-# Our fcopy daemon (daemons/fcopy, hv-fcopy-daemon) over our hv_utils: the
+# Our fcopy daemon (daemons/fcopy, hv_fcopy_daemon) over our hv_utils: the
 # same checks as utils-fcopy-stock passes with Debian's hv_fcopy_daemon
 # (tests/vm/lib-fcopy.sh), and what ours adds: a copy in progress is
 # never visible under its final name.
@@ -10,6 +10,11 @@
 
 fcopy_setup
 fcopy_checks ours
+# Found under upstream's (or Red Hat's) name, as support scripts look for
+# it; ours ran as hv-fcopy-daemon before. (15 characters: the whole name
+# fits in the kernel's process name.)
+hvg_check "pgrep -l 'hypervfcopyd|hv_fcopy_daemon' finds our daemon, and only it" \
+	test "$(pgrep -l 'hypervfcopyd|hv_fcopy_daemon')" = "$daemon_pid hv_fcopy_daemon"
 
 # --- a copy in progress is invisible until COMPLETE ---
 # 4 MiB (683 WRITE_TO_FILE messages). A watcher polls the directory from

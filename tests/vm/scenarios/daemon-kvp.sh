@@ -1,6 +1,6 @@
 # kernels: 6.12
 # timeout: 1500
-# Our KVP daemon (hv-kvp-daemon, daemons/kvp) over hv_utils and hv_sim's
+# Our KVP daemon (hv_kvp_daemon, daemons/kvp) over hv_utils and hv_sim's
 # host end: the checks of utils-kvp-stock (registration releasing the
 # host's negotiation, set/get/delete/enumerate in each pool with the pool
 # files checked, the auto pool, GET_IP_INFO of a real interface, hostile
@@ -31,7 +31,7 @@
 
 sim=/sys/kernel/debug/hv_sim
 stock=/usr/sbin/hv_kvp_daemon
-ours=$HVG_BUILD/daemons/bin/hv-kvp-daemon
+ours=$HVG_BUILD/daemons/bin/hv_kvp_daemon
 mac=02:00:5E:10:00:01
 . "$HVG_SRC/tests/vm/lib-kvp.sh"
 
@@ -207,6 +207,14 @@ done
 rm -rf "$pools"
 kvp_start "$ours" -n
 wait_registered
+# Found by name as support scripts find the KVP daemon: microsoft/lisa's
+# check wants exactly one process matching upstream's or Red Hat's name
+# (pgrep "hypervkvpd|hv_kvp_daemon"), holding /dev/vmbus/hv_kvp. Ours ran
+# as hv-kvp-daemon before, which that does not match.
+hvg_check "pgrep -l 'hypervkvpd|hv_kvp_daemon' finds our daemon, and only it" \
+	test "$(pgrep -l 'hypervkvpd|hv_kvp_daemon')" = "$daemon_pid hv_kvp_daemon"
+hvg_check "that process holds /dev/vmbus/hv_kvp" \
+	sh -c "ls -l /proc/$daemon_pid/fd | grep -q ' -> /dev/vmbus/hv_kvp\$'"
 hvg_check "a second opener gets EBUSY" \
 	python3 -c 'import os, errno, sys
 try:

@@ -12,7 +12,7 @@
 # commands are recorders; the logind path is covered by the unit tests.
 
 ic=/sys/kernel/debug/hv_sim/ic
-daemon=$HVG_BUILD/daemons/bin/hv-shutdown-daemon
+daemon=$HVG_BUILD/daemons/bin/hv_shutdown_daemon
 [ -x "$daemon" ] || hvg_fail "$daemon was not built (make daemons)"
 hvg_stand_in_power_commands
 mkdir -p /tmp/hooks
@@ -46,6 +46,12 @@ until hvg_dmesg_has 'shutdown daemon registered' || [ $n = 0 ]; do
 	n=$((n - 1))
 done
 hvg_check "the daemon registered with hv_utils" hvg_dmesg_has 'shutdown daemon registered'
+# Named like the other daemons (hv_shutdown_daemon); the kernel keeps 15
+# characters of a process name, so pgrep finds it by its command line.
+hvg_check "it runs as hv_shutdown_dae (the process name's 15 characters)" \
+	test "$(cat /proc/$pid/comm)" = hv_shutdown_dae
+hvg_check "pgrep -f hv_shutdown_daemon finds it, and only it" \
+	test "$(pgrep -f hv_shutdown_daemon)" = "$pid"
 
 request() {
 	echo "$1" >$ic/shutdown/request || hvg_fail "host request '$1' failed"

@@ -113,9 +113,9 @@ fd = os.open(sys.argv[1], os.O_RDONLY)
 print(time.strftime("%F %T", time.gmtime(time.clock_gettime(((~fd) << 3) | 3))))' "$ptp")"
 done
 
-say "KVP: our daemon (hv-kvp-daemon) answers the host's key-value requests"
+say "KVP: our daemon (hv_kvp_daemon) answers the host's key-value requests"
 mkdir -p /var/lib/hyperv
-"$HVG_BUILD/daemons/bin/hv-kvp-daemon" -n >/tmp/kvp.log 2>&1 &
+"$HVG_BUILD/daemons/bin/hv_kvp_daemon" -n >/tmp/kvp.log 2>&1 &
 for i in $(seq 200); do
 	[ "$(cat $ic/kvp/version)" != none ] && break
 	sleep 0.1

@@ -156,6 +156,11 @@ hvg_check "only a uio daemon installed: uio" \
 hvg_check "a daemon of the device node installed too (Debian 12's): kernel" \
 	test "$("$mode_tool" --root $r/both --dry-run)" = kernel
 hvg_check "no fcopy daemon: kernel" test "$("$mode_tool" --root $r/none --dry-run)" = kernel
+# Ours, under upstream's name (hv_fcopy_daemon), speaks the device node.
+mkdir -p $r/ours/usr/sbin
+cp "$uio_daemon" "$(fcopy_bin ours)" $r/ours/usr/sbin/
+hvg_check "ours installed beside a uio daemon: kernel" \
+	test "$("$mode_tool" --root $r/ours --dry-run)" = kernel
 echo kernel >$param || hvg_fail "fcopy=kernel at run time"
 hvg_check "a mode set in modprobe.d is left alone" \
 	test "$("$mode_tool" --root $r/set)" = kernel
