@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# dracut module: the Hyper-V drivers in every initramfs, also in host-only
-# mode, plus the compatibility names of 61-hyperv-compat-names.rules.
+# dracut module: the Hyper-V drivers (storage, network, keyboard and mouse)
+# in every initramfs, also in host-only mode, plus the compatibility names
+# of 61-hyperv-compat-names.rules.
 #
 # Host-only mode keeps only drivers for hardware the build host has, so an
 # image built on VMware or KVM lacks hv_storvsc and the moved guest cannot
@@ -21,6 +22,12 @@ depends() {
 
 installkernel() {
 	hostonly='' instmods hv_vmbus hv_storvsc hv_netvsc
+	# The synthetic keyboard and mouse: a Generation 2 VM has no emulated
+	# keyboard, so without them nobody can type at the emergency shell. A
+	# kernel may lack them (hyperv-guest has no input drivers yet):
+	# instmods without -c takes its modules as optional (dracut-init.sh)
+	# and does not fail on a missing one.
+	hostonly='' instmods hyperv_keyboard hid_hyperv
 }
 
 # The rule and its helper are installed beside this file as well, so the
