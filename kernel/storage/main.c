@@ -17,6 +17,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <hv/classes.h>
+#include <hvg_version.h>
 #include "storvsc.h"
 
 /* Parameters under storvsc_drv.c's names, with its defaults. */
@@ -399,3 +400,5 @@ module_exit(hvs_exit);
 
 MODULE_DESCRIPTION("Hyper-V synthetic storage (SCSI, IDE, Fibre Channel) for hyperv-guest's VMBus");
 MODULE_LICENSE("GPL");
+/* The tree's version (../VERSION, written by kernel/Makefile): modinfo. */
+MODULE_VERSION(HVG_VERSION);

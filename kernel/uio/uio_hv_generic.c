@@ -37,6 +37,7 @@
 #include <linux/uio_driver.h>
 #include <hv/classes.h>
 #include <hvg/vmbus.h>
+#include <hvg_version.h>
 
 #define HV_UIO_VERSION		"1.0"
 /* One header page, then the data (upstream's VMBUS_RING_SIZE()). */
@@ -201,3 +202,5 @@ module_init(hv_uio_init);
 module_exit(hv_uio_exit);
 MODULE_DESCRIPTION("Generic UIO driver for VMBus devices");
 MODULE_LICENSE("GPL");
+/* The tree's version (../VERSION, written by kernel/Makefile): modinfo. */
+MODULE_VERSION(HVG_VERSION);

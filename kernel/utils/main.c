@@ -18,6 +18,7 @@
 #include <linux/string.h>
 #include <linux/slab.h>
 #include <hv/classes.h>
+#include <hvg_version.h>
 #include "hvu.h"
 
 static const struct hvu_service *const hvu_services[] = {
@@ -517,3 +518,5 @@ module_init(hvu_init);
 module_exit(hvu_exit);
 MODULE_DESCRIPTION("Hyper-V integration services: shutdown, time sync, heartbeat, KVP, VSS, file copy");
 MODULE_LICENSE("GPL");
+/* The tree's version (../VERSION, written by kernel/Makefile): modinfo. */
+MODULE_VERSION(HVG_VERSION);

@@ -29,6 +29,7 @@
 #include <linux/notifier.h>
 #include <linux/platform_device.h>
 #include <hv/version.h>
+#include <hvg_version.h>
 #include "vmbus.h"
 
 #ifdef CONFIG_X86
@@ -286,3 +287,5 @@ module_exit(hvg_vmbus_exit);
 
 MODULE_DESCRIPTION("Microsoft Hyper-V VMBus (hyperv-guest)");
 MODULE_LICENSE("GPL");
+/* The tree's version (../VERSION, written by kernel/Makefile): modinfo. */
+MODULE_VERSION(HVG_VERSION);

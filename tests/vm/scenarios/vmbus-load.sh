@@ -1,11 +1,15 @@
 # kernels: 6.1 6.12 debug
 # Load hv_vmbus on a machine that is not Hyper-V: it registers the vmbus
-# bus, says it waits for a platform, accepts hv_sim as that platform,
-# refuses a max_version below 2.4, and unloads cleanly.
+# bus, shows the tree's version, says it waits for a platform, accepts
+# hv_sim as that platform, refuses a max_version below 2.4, and unloads
+# cleanly.
 
 hvg_check "hv_vmbus is not loaded yet" test ! -d /sys/module/hv_vmbus
 hvg_insmod hv_vmbus
 hvg_check "the vmbus bus exists" test -d /sys/bus/vmbus/devices
+# Which build is loaded: the tree's version (VERSION) as MODULE_VERSION.
+hvg_check "the loaded hv_vmbus shows the tree's version $(cat "$HVG_SRC/VERSION")" \
+	test "$(cat /sys/module/hv_vmbus/version)" = "$(cat "$HVG_SRC/VERSION")"
 hvg_check "hv_vmbus says it waits for a platform" \
 	hvg_dmesg_has 'hv_vmbus: not running on Hyper-V, waiting for a platform'
 hvg_check "max_version parameter is visible" \
