@@ -180,6 +180,8 @@ const struct sim_device_type *sim_type_by_name(const char *name)
 		return &sim_storvsp_scsi_type;
 	if (!strcmp(name, sim_storvsp_ide_type.name))
 		return &sim_storvsp_ide_type;
+	if (!strcmp(name, sim_storvsp_fc_type.name))
+		return &sim_storvsp_fc_type;
 	for (i = 0; i < ARRAY_SIZE(sim_types); i++)
 		if (!strcmp(name, sim_types[i].name))
 			return &sim_types[i];

@@ -265,6 +265,7 @@ void sim_ic_fcopy_exit(void);
 /* storvsp.c: the storage host (SCSI and Generation 1 IDE controllers). */
 extern const struct sim_device_type sim_storvsp_scsi_type;
 extern const struct sim_device_type sim_storvsp_ide_type;
+extern const struct sim_device_type sim_storvsp_fc_type;
 int sim_storvsp_init(struct dentry *dir);
 void sim_storvsp_exit(void);
 

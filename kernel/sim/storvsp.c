@@ -40,6 +40,8 @@
  *   fail NAME OPCODE COUNT KEY ASC ASCQ
  *                          the next COUNT commands OPCODE (255: any)
  *                          fail with that sense
+ *   fcswitch CTRL          a Fibre Channel controller's other set of names
+ *                          becomes active; the guest gets FCHBA_DATA
  *   fault CTRL [delay=MS] [reorder=N] [drop=N] [dup=N] [badlen=N] [bogus=N]
  *                          completions MS late (with reorder=N only
  *                          every Nth, so later ones overtake it); the next
@@ -157,9 +159,15 @@ static struct svsp_ctrl *svsp_ctrl_find(const guid_t *instance)
 	return NULL;
 }
 
-/* The controller of @instance, made on first use; svsp.lock written. */
-struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide)
+/*
+ * The controller of @instance (a channel of @type), made on first use;
+ * svsp.lock written.
+ */
+struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance,
+				const struct sim_device_type *type)
 {
+	bool ide = type == &sim_storvsp_ide_type;
+
 	struct svsp_ctrl *c = svsp_ctrl_find(instance);
 
 	if (c)
@@ -170,13 +178,14 @@ struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide)
 	c->instance = *instance;
 	c->number = svsp.next_ctrl++;
 	c->ide = ide;
+	c->fc = type == &sim_storvsp_fc_type;
 	/* What the guest takes as the IDE disk's target (storvsc_probe()). */
 	c->ide_target = instance->b[4];
 	INIT_LIST_HEAD(&c->luns);
 	INIT_LIST_HEAD(&c->chans);
 	spin_lock_init(&c->chan_lock);
 	list_add_tail(&c->node, &svsp.ctrls);
-	if (!ide && svsp.boot && !svsp.boot_given) {
+	if (type == &sim_storvsp_scsi_type && svsp.boot && !svsp.boot_given) {
 		struct svsp_lun *l = kzalloc(sizeof(*l), GFP_KERNEL);
 
 		/* target 0, LUN 0: in place before the guest's first scan */
@@ -360,11 +369,37 @@ static void svsp_reply(struct svsp_chan *sc, u64 trans_id,
 	svsp_complete(sc, cp, false);
 }
 
+/*
+ * The adapter's world-wide names: two sets, as Hyper-V gives a virtual FC
+ * adapter (the host moves between them in a live migration). Assumed:
+ * names under Hyper-V's default WWN prefix C003FF, from the controller's
+ * number; the port and node names of a set differ in their last byte.
+ */
+static void svsp_fc_wwn(const struct svsp_ctrl *c, struct hv_vstor_fc_wwn *w)
+{
+	static const u8 prefix[5] = { 0xc0, 0x03, 0xff, 0x00, 0x00 };
+	int set;
+
+	memset(w, 0, sizeof(*w));
+	w->primary_active = !READ_ONCE(c->fc_secondary);
+	for (set = 0; set < 2; set++) {
+		u8 *port = set ? w->secondary_port_wwn : w->primary_port_wwn;
+		u8 *node = set ? w->secondary_node_wwn : w->primary_node_wwn;
+
+		memcpy(port, prefix, sizeof(prefix));
+		port[5] = c->number >> 8;
+		port[6] = c->number & 0xff;
+		port[7] = set * 2;
+		memcpy(node, port, 8);
+		node[7] = set * 2 + 1;
+	}
+}
+
 /* ---- unsolicited messages ---- */
 
-void svsp_notify(struct svsp_ctrl *c, u32 op)
+static void svsp_notify_pkt(struct svsp_ctrl *c,
+			    const struct hv_vstor_packet *pkt)
 {
-	struct hv_vstor_packet pkt = { .operation = op };
 	struct svsp_chan *sc;
 
 	spin_lock_bh(&c->chan_lock);
@@ -375,11 +410,31 @@ void svsp_notify(struct svsp_ctrl *c, u32 op)
 		 * Assumed: a notice that finds the ring full is dropped; the
 		 * guest rescans on the next one.
 		 */
-		if (!sc->stopping && svsp_put(sc, HV_PKT_DATA_INBAND, 0, &pkt))
+		if (!sc->stopping && svsp_put(sc, HV_PKT_DATA_INBAND, 0, pkt))
 			atomic64_inc(&c->unsolicited);
 		spin_unlock(&sc->lock);
 	}
 	spin_unlock_bh(&c->chan_lock);
+}
+
+void svsp_notify(struct svsp_ctrl *c, u32 op)
+{
+	struct hv_vstor_packet pkt = { .operation = op };
+
+	svsp_notify_pkt(c, &pkt);
+}
+
+/*
+ * The other set of names becomes the active one, and the guest is told
+ * with an FCHBA_DATA of the host's own (storvsc_on_receive() takes it).
+ */
+void svsp_fc_switch(struct svsp_ctrl *c)
+{
+	struct hv_vstor_packet pkt = { .operation = HV_VSTOR_OP_FCHBA_DATA };
+
+	WRITE_ONCE(c->fc_secondary, !c->fc_secondary);
+	svsp_fc_wwn(c, &pkt.wwn);
+	svsp_notify_pkt(c, &pkt);
 }
 
 /* Channels of @c open now. */
@@ -655,6 +710,7 @@ static void svsp_reset(struct svsp_ctrl *c)
 
 struct svsp_sub_work {
 	struct work_struct work;
+	const struct sim_device_type *type;	/* the primary's */
 	guid_t instance;
 	u32 count;
 };
@@ -666,7 +722,7 @@ static void svsp_offer_subs(struct work_struct *work)
 	u32 i;
 
 	for (i = 1; i <= sw->count; i++)
-		if (sim_offer(&sim_storvsp_scsi_type, i, &sw->instance) < 0)
+		if (sim_offer(sw->type, i, &sw->instance) < 0)
 			break;
 	kfree(sw);
 }
@@ -734,6 +790,17 @@ static void svsp_control(struct svsp_chan *sc, struct svsp_req *r)
 		}
 		state = SVSP_READY;
 		break;
+	case HV_VSTOR_OP_FCHBA_DATA:
+		/* after the properties (storvsc_channel_init()), FC only */
+		if (!c->fc || (state != SVSP_VERSIONED && state != SVSP_READY)) {
+			sim_violation("storage ctrl %u: FCHBA_DATA %s",
+				      c->number, c->fc ? "before a version" :
+				      "on a controller that is not Fibre Channel");
+			status = SVSP_STATUS_INVALID_REQUEST;
+			break;
+		}
+		svsp_fc_wwn(c, &p->wwn);
+		break;
 	case HV_VSTOR_OP_CREATE_SUB_CHANNELS: {
 		struct svsp_sub_work *sw;
 		u16 n = p->sub_channel_count;
@@ -752,6 +819,7 @@ static void svsp_control(struct svsp_chan *sc, struct svsp_req *r)
 			break;
 		}
 		c->subs_requested = true;
+		sw->type = c->fc ? &sim_storvsp_fc_type : &sim_storvsp_scsi_type;
 		sw->instance = c->instance;
 		sw->count = n;
 		INIT_WORK(&sw->work, svsp_offer_subs);
@@ -765,7 +833,6 @@ static void svsp_control(struct svsp_chan *sc, struct svsp_req *r)
 	case HV_VSTOR_OP_RESET_LUN:
 		svsp_reset(c);
 		break;
-	case HV_VSTOR_OP_FCHBA_DATA:
 	default:
 		sim_violation("storage ctrl %u: operation %u", c->number,
 			      p->operation);
@@ -873,7 +940,7 @@ static void svsp_opened(struct sim_channel *ch)
 		INIT_DELAYED_WORK(&sc->held_work, svsp_held_work);
 	}
 	down_write(&svsp.lock);
-	c = svsp_ctrl_get(&ch->instance, ch->type == &sim_storvsp_ide_type);
+	c = svsp_ctrl_get(&ch->instance, ch->type);
 	up_write(&svsp.lock);
 	if (!c) {
 		if (!ch->priv) {
@@ -952,6 +1019,17 @@ static void svsp_ide_instance(guid_t *instance)
 const struct sim_device_type sim_storvsp_scsi_type = {
 	.name = "scsi",
 	.class_id = HV_CLASS_SCSI,
+	.process = svsp_process,
+	.opened = svsp_opened,
+	.closed = svsp_closed,
+	.release = svsp_release,
+	.monitored = true,
+};
+
+/* A Generation 2 VM's virtual Fibre Channel adapter: SCSI, and names. */
+const struct sim_device_type sim_storvsp_fc_type = {
+	.name = "fc",
+	.class_id = HV_CLASS_FC,
 	.process = svsp_process,
 	.opened = svsp_opened,
 	.closed = svsp_closed,

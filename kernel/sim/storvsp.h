@@ -42,6 +42,8 @@ struct svsp_ctrl {
 	guid_t instance;
 	u32 number;		/* also its initiator number */
 	bool ide;
+	bool fc;		/* a synthetic Fibre Channel adapter */
+	bool fc_secondary;	/* its second set of names is the active one */
 	u8 ide_target;		/* IDE: the target the guest derives (below) */
 	struct list_head luns;	/* under svsp.lock */
 	/* the open channels, primary first */
@@ -89,9 +91,11 @@ int svsp_disk_add(char **argv, int argc);
 struct svsp_disk *svsp_disk_find(const char *name);
 
 /* storvsp.c */
-struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance, bool ide);
+struct svsp_ctrl *svsp_ctrl_get(const guid_t *instance,
+				const struct sim_device_type *type);
 struct svsp_lun *svsp_lun_find(struct svsp_ctrl *c, u8 target, u8 lun);
 void svsp_notify(struct svsp_ctrl *c, u32 op);
+void svsp_fc_switch(struct svsp_ctrl *c);
 int svsp_ctrl_channels(struct svsp_ctrl *c);
 
 #endif /* HVG_SIM_STORVSP_H */

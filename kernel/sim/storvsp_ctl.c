@@ -45,7 +45,7 @@ struct svsp_disk *svsp_disk_find(const char *name)
 struct svsp_ref {
 	bool by_relid;
 	bool found;
-	bool ide;
+	const struct sim_device_type *type;
 	guid_t instance;
 };
 
@@ -60,9 +60,10 @@ static void svsp_ref_resolve(const char *s, struct svsp_ref *ref)
 	if (kstrtou32(s + 6, 0, &n) ||
 	    sim_channel_instance(n, &ref->instance, &type))
 		return;
-	if (type != &sim_storvsp_scsi_type && type != &sim_storvsp_ide_type)
+	if (type != &sim_storvsp_scsi_type && type != &sim_storvsp_ide_type &&
+	    type != &sim_storvsp_fc_type)
 		return;
-	ref->ide = type == &sim_storvsp_ide_type;
+	ref->type = type;
 	ref->found = true;
 }
 
@@ -74,7 +75,7 @@ static struct svsp_ctrl *svsp_ctrl_parse(const char *s,
 	u32 n;
 
 	if (ref->by_relid)
-		return ref->found ? svsp_ctrl_get(&ref->instance, ref->ide) :
+		return ref->found ? svsp_ctrl_get(&ref->instance, ref->type) :
 				    NULL;
 	if (kstrtou32(s, 0, &n))
 		return NULL;
@@ -241,7 +242,7 @@ static int svsp_cmd_fault(char **argv, int argc, const struct svsp_ref *ref)
 
 static int svsp_cmd(char **argv, int argc)
 {
-	struct svsp_ctrl *notify = NULL;
+	struct svsp_ctrl *notify = NULL, *fc = NULL;
 	struct svsp_ref ref = {};
 	struct svsp_disk *d;
 	u8 v[5];
@@ -276,6 +277,9 @@ static int svsp_cmd(char **argv, int argc)
 		if (!ret)
 			sim_scsi_disk_fail_next(d->disk, v[0], count, v[2],
 						v[3], v[4]);
+	} else if (!strcmp(argv[0], "fcswitch")) {
+		fc = argc == 2 ? svsp_ctrl_parse(argv[1], &ref) : NULL;
+		ret = fc && fc->fc ? 0 : -EINVAL;
 	} else if (!strcmp(argv[0], "fault")) {
 		ret = svsp_cmd_fault(argv, argc, &ref);
 	} else {
@@ -284,6 +288,8 @@ static int svsp_cmd(char **argv, int argc)
 	up_write(&svsp.lock);
 	if (notify)
 		svsp_notify(notify, HV_VSTOR_OP_ENUMERATE_BUS);
+	if (fc && !ret)
+		svsp_fc_switch(fc);
 	return ret;
 }
 
@@ -339,7 +345,8 @@ static int svsp_state_show(struct seq_file *m, void *v)
 	}
 	list_for_each_entry(c, &svsp.ctrls, node) {
 		seq_printf(m, "ctrl %u %s %pUl state %s version %#x channels %d",
-			   c->number, c->ide ? "ide" : "scsi", &c->instance,
+			   c->number, c->ide ? "ide" : c->fc ? "fc" : "scsi",
+			   &c->instance,
 			   states[READ_ONCE(c->state)], c->version,
 			   svsp_ctrl_channels(c));
 		seq_printf(m, " srbs %lld refused %lld resets %lld notices %lld\n",
@@ -363,9 +370,7 @@ DEFINE_SHOW_ATTRIBUTE(svsp_state);
 
 int sim_storvsp_init(struct dentry *dir)
 {
-	char offset[32];
-	/* thin: the guest's TRIM reaches the file; wce: it sends flushes */
-	char *argv[] = { "file", "boot", boot_disk, "thin", "wce", offset };
+	char offset[32], *argv[6];
 	int ret;
 
 	svsp.dir = debugfs_create_dir("storage", dir);
@@ -374,6 +379,13 @@ int sim_storvsp_init(struct dentry *dir)
 	if (!boot_disk || !*boot_disk)
 		return 0;
 	snprintf(offset, sizeof(offset), "offset=%s", boot_disk_offset);
+	argv[0] = "file";
+	argv[1] = "boot";
+	argv[2] = boot_disk;
+	/* thin: the guest's TRIM reaches the file; wce: it sends flushes */
+	argv[3] = "thin";
+	argv[4] = "wce";
+	argv[5] = offset;
 	down_write(&svsp.lock);
 	ret = svsp_disk_add(argv, ARRAY_SIZE(argv));
 	if (!ret)

@@ -19,8 +19,8 @@
 
 #include <linux/kernel.h>
 #include <linux/err.h>
-#include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
