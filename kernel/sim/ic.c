@@ -182,10 +182,14 @@ int sim_ic_transact(const char *type_name, u16 msgtype, const void *body,
 
 	if (!ic || body_len > HVU_SIM_IC_BODY_MAX)
 		return -EINVAL;
-	if (mutex_lock_interruptible(&ic->xact))
+	/*
+	 * Killable, not interruptible: the writer is a test's shell, and a
+	 * SIGCHLD (a child it stopped) must not cut the host's wait short.
+	 */
+	if (mutex_lock_killable(&ic->xact))
 		return -EINTR;
 	if (msgtype != HV_ICMSG_NEGOTIATE) {
-		left = wait_event_interruptible_timeout(ic->nego_wq,
+		left = wait_event_killable_timeout(ic->nego_wq,
 							READ_ONCE(ic->srv_version),
 							msecs_to_jiffies(timeout_ms));
 		if (left < 0) {
@@ -209,7 +213,7 @@ int sim_ic_transact(const char *type_name, u16 msgtype, const void *body,
 	if (ret)
 		goto out;
 
-	left = wait_for_completion_interruptible_timeout(&ic->done,
+	left = wait_for_completion_killable_timeout(&ic->done,
 							 msecs_to_jiffies(timeout_ms));
 	spin_lock(&ic->lock);
 	if (ic->waiting) {

@@ -155,14 +155,21 @@ hvg_check "then B's WRITE goes through" \
 hvg_check "A clears every registration" \
 	sg_persist -n --out --clear --param-rk=0xa1 /dev/$sa
 
-# A LUN added on the host appears; removed, it goes.
+# A LUN added on the host appears; removed, it goes; meanwhile fio's
+# verify on another LUN of the same controller stays clean.
+fio --name=during --filename=/dev/$d0 --allow_file_create=0 --rw=randwrite --bs=4k --size=8M \
+	--ioengine=libaio --iodepth=8 --direct=1 --verify=crc32c --verify_fatal=1 \
+	--time_based --runtime=20 --verify_backlog=64 --output=/tmp/fio3.out &
+fio_pid=$!
 ctl disk hot 8
 ctl attach relid:$ra 1 0 hot
-hvg_check "the hot-added LUN appears" \
+hvg_check "the hot-added LUN appears (under fio on $d0)" \
 	hvg_wait_for 30 sh -c "[ -n \"\$(lsblk -dno HCTL | grep ':0:1:0\$')\" ]"
 ctl detach relid:$ra 1 0
-hvg_check "the removed LUN goes" \
+hvg_check "the removed LUN goes (under fio on $d0)" \
 	hvg_wait_for 30 sh -c "[ -z \"\$(lsblk -dno HCTL | grep ':0:1:0\$')\" ]"
+hvg_check "fio's verify on $d0 stayed clean through the hot add and remove" wait $fio_pid
+tail -3 /tmp/fio3.out
 
 # The host grows a disk: the guest's next command gets UNIT ATTENTION
 # CAPACITY DATA HAS CHANGED, the driver rescans the LUN, and the new size
