@@ -190,8 +190,8 @@ int sim_ic_transact(const char *type_name, u16 msgtype, const void *body,
 		return -EINTR;
 	if (msgtype != HV_ICMSG_NEGOTIATE) {
 		left = wait_event_killable_timeout(ic->nego_wq,
-							READ_ONCE(ic->srv_version),
-							msecs_to_jiffies(timeout_ms));
+						   READ_ONCE(ic->srv_version),
+						   msecs_to_jiffies(timeout_ms));
 		if (left < 0) {
 			ret = -EINTR;
 			goto out;
@@ -214,7 +214,7 @@ int sim_ic_transact(const char *type_name, u16 msgtype, const void *body,
 		goto out;
 
 	left = wait_for_completion_killable_timeout(&ic->done,
-							 msecs_to_jiffies(timeout_ms));
+						    msecs_to_jiffies(timeout_ms));
 	spin_lock(&ic->lock);
 	if (ic->waiting) {
 		ic->waiting = false;
