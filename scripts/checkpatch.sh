@@ -1,7 +1,10 @@
 #!/bin/bash
 # Run the kernel's checkpatch.pl --strict over our kernel sources.
 #
-#   scripts/checkpatch.sh FILE...
+#   scripts/checkpatch.sh [FILE...]
+#
+# With no FILE, every kernel source of ours (kernel/, but the compile
+# probes), as 10-kernel-lint checks them one by one.
 #
 # checkpatch.pl ships in linux-source, not in the headers packages; the
 # three files it needs, and the kernel's include/ (see CamelCase below),
@@ -35,6 +38,12 @@ fi
 # caches the names it found (.checkpatch-camelcase.*). File names are made
 # absolute for that, and reported as they were given.
 here=$PWD
+if [ $# = 0 ]; then
+	src=$(cd "$(dirname "$0")/.." && pwd)
+	mapfile -t all < <(find "$src/kernel" -name '*.[ch]' -not -path '*/compat/probes/*' | sort)
+	[ ${#all[@]} -gt 0 ] || { echo "checkpatch: no kernel sources under $src/kernel" >&2; exit 2; }
+	set -- "${all[@]}"
+fi
 files=()
 for f in "$@"; do
 	case $f in
