@@ -156,6 +156,16 @@ hvg_dmesg_has() {
 	hvg_dmesg | grep -qE "$1"
 }
 
+# hvg_sim_controller TYPE: wait up to 10 s for a channel hv_sim offers
+# of TYPE (scsi, ide, fc, ...) and print the lowest relid of that type
+# (the first controller's primary channel); status 1 if none comes.
+hvg_sim_controller() {
+	local sim=/sys/kernel/debug/hv_sim
+	hvg_wait_for 10 sh -c "grep -qx $1 $sim/channels/*/type" || return 1
+	grep -lx "$1" $sim/channels/*/type |
+		sed 's#.*/channels/\([0-9]*\)/type#\1#' | sort -n | head -1
+}
+
 # hvg_disks_ready N: exactly N SCSI disks (sd*) exist, each with its
 # capacity read and a first sector that reads with O_DIRECT. A disk's
 # sysfs directory appears before sd has finished with it; tests that

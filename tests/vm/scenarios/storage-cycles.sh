@@ -22,8 +22,7 @@ for m in scsi_mod scsi_transport_fc sd_mod; do
 done
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim devices=scsi
-hvg_wait_for 10 sh -c "grep -qx scsi $sim/channels/*/type" || hvg_fail "no SCSI controller"
-relid=$(grep -lx scsi $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#\1#' | head -1)
+relid=$(hvg_sim_controller scsi) || hvg_fail "no SCSI controller"
 ctl() { echo "$*" >$st/ctl || hvg_fail "storage ctl: $*"; }
 ctl disk c0 16
 ctl disk c1 16 bs=4096
@@ -66,8 +65,7 @@ hvg_check "the host got the channels back" \
 	hvg_wait_for 30 sh -c "! grep -qx scsi $sim/channels/*/type 2>/dev/null"
 # A new controller (a new instance) with a disk: it works.
 echo scsi >$sim/offer || hvg_fail "offer"
-hvg_wait_for 10 sh -c "grep -qx scsi $sim/channels/*/type" || hvg_fail "no new SCSI controller"
-relid=$(grep -lx scsi $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#\1#' | head -1)
+relid=$(hvg_sim_controller scsi) || hvg_fail "no new SCSI controller"
 ctl attach relid:$relid 0 0 c0
 hvg_check "a controller offered again brings its disk" \
 	hvg_wait_for 30 hvg_disks_ready 1

@@ -17,8 +17,7 @@ done
 [ -d /sys/class/fc_host ] || hvg_fail "no FC transport class (scsi_transport_fc) in this kernel"
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim devices=fc
-hvg_wait_for 10 sh -c "grep -qx fc $sim/channels/*/type" || hvg_fail "no FC adapter offered"
-relid=$(grep -lx fc $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#\1#' | head -1)
+relid=$(hvg_sim_controller fc) || hvg_fail "no FC adapter offered"
 echo "disk d0 32" >$st/ctl || hvg_fail "disk"
 echo "attach relid:$relid 0 0 d0" >$st/ctl || hvg_fail "attach"
 hvg_insmod hv_storvsc

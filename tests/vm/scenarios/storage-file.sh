@@ -25,8 +25,7 @@ hvg_check "boot_disk= naming no file: hv_sim refuses to load" \
 	sh -c "! insmod $HVG_MODDIR/hv_sim.ko devices=scsi boot_disk=/nonexistent"
 hvg_check "and says why" hvg_dmesg_has "boot_disk=/nonexistent: cannot present it"
 hvg_insmod hv_sim devices=scsi boot_disk=/dev/vda
-hvg_wait_for 10 sh -c "grep -qx scsi $sim/channels/*/type" || hvg_fail "no SCSI controller"
-relid=$(grep -lx scsi $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#\1#' | head -1)
+relid=$(hvg_sim_controller scsi) || hvg_fail "no SCSI controller"
 ctl() { echo "$*" >$st/ctl || hvg_fail "storage ctl: $*"; }
 
 img=/tmp/disk.img

@@ -15,8 +15,7 @@ done
 hvg_check "the VM has 4 vCPUs" test "$(nproc)" = 4
 hvg_insmod hv_vmbus
 hvg_insmod hv_sim devices=scsi
-hvg_wait_for 10 sh -c "grep -qx scsi $sim/channels/*/type" || hvg_fail "no SCSI controller"
-relid=$(grep -lx scsi $sim/channels/*/type | sed 's#.*/channels/\([0-9]*\)/type#\1#' | head -1)
+relid=$(hvg_sim_controller scsi) || hvg_fail "no SCSI controller"
 echo "disk d0 128 thin" >$st/ctl || hvg_fail "disk"
 echo "attach relid:$relid 0 0 d0" >$st/ctl || hvg_fail "attach"
 hvg_insmod hv_storvsc
