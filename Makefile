@@ -33,8 +33,10 @@ endif
 
 # Modules we install; hv_sim and the KUnit suites are for tests only.
 # uio_hv_generic is built only for kernels with CONFIG_UIO, hv_storvsc only
-# for kernels with CONFIG_SCSI.
-INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic hv_storvsc
+# for kernels with CONFIG_SCSI, hyperv_keyboard with CONFIG_SERIO and
+# hid_hyperv with CONFIG_HID.
+INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic hv_storvsc \
+	hyperv_keyboard hid_hyperv
 
 SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus tools/fcopy-mode tools/ptp initrd-hooks
 
@@ -84,7 +86,7 @@ install: modules
 		dir=$(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
 		install -d $$dir; \
 		for m in $(INSTALL_MODULES); do \
-			case $$m in uio_hv_generic | hv_storvsc) \
+			case $$m in uio_hv_generic | hv_storvsc | hyperv_keyboard | hid_hyperv) \
 				[ -f $(BUILDDIR)/$$k/kernel/$$m.ko ] || continue;; \
 			esac; \
 			install -m 0644 $(BUILDDIR)/$$k/kernel/$$m.ko $$dir/; \

@@ -164,8 +164,6 @@ const struct sim_device_type sim_echo_type = {
  */
 static const struct sim_device_type sim_types[] = {
 	{ .name = "nic", .class_id = HV_CLASS_NIC, .monitored = true },
-	{ .name = "keyboard", .class_id = HV_CLASS_KEYBOARD },
-	{ .name = "mouse", .class_id = HV_CLASS_MOUSE },
 };
 
 const struct sim_device_type *sim_type_by_name(const char *name)
@@ -182,6 +180,10 @@ const struct sim_device_type *sim_type_by_name(const char *name)
 		return &sim_storvsp_ide_type;
 	if (!strcmp(name, sim_storvsp_fc_type.name))
 		return &sim_storvsp_fc_type;
+	if (!strcmp(name, sim_keyboard_type.name))
+		return &sim_keyboard_type;
+	if (!strcmp(name, sim_mouse_type.name))
+		return &sim_mouse_type;
 	for (i = 0; i < ARRAY_SIZE(sim_types); i++)
 		if (!strcmp(name, sim_types[i].name))
 			return &sim_types[i];

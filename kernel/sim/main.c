@@ -172,6 +172,7 @@ static int __init hvg_sim_init(void)
 	ret = sim_ic_init();
 	if (ret)
 		goto fail_ic;
+	sim_input_init(sim.debugfs);
 	ret = sim_offer_defaults();
 	if (ret)
 		goto fail_offers;
@@ -183,6 +184,7 @@ static int __init hvg_sim_init(void)
 
 fail_offers:
 	sim_host_stop();
+	sim_input_exit();
 	sim_ic_exit();
 fail_ic:
 	sim_storvsp_exit();
@@ -203,6 +205,7 @@ static void __exit hvg_sim_exit(void)
 	flush_workqueue(sim.msg_wq);
 	sim_irq_sync(&sim.msg_irq);
 	sim_host_stop();
+	sim_input_exit();
 	sim_ic_exit();
 	sim_storvsp_exit();
 	sim_debugfs_exit();

@@ -269,6 +269,12 @@ extern const struct sim_device_type sim_storvsp_fc_type;
 int sim_storvsp_init(struct dentry *dir);
 void sim_storvsp_exit(void);
 
+/* input.c: the synthetic keyboard and mouse (hv_sim/input/). */
+extern const struct sim_device_type sim_keyboard_type;
+extern const struct sim_device_type sim_mouse_type;
+void sim_input_init(struct dentry *root);
+void sim_input_exit(void);
+
 /* debugfs.c */
 void sim_debugfs_init(void);
 void sim_debugfs_exit(void);

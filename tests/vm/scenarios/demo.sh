@@ -4,7 +4,8 @@
 # list the devices a Generation 2 VM has with lsvmbus, push traffic
 # through the echo channel, rescind a device; synthetic disks (lsblk, a
 # filesystem made and checked, a cluster reservation conflict between
-# two controllers sharing a disk); then the integration
+# two controllers sharing a disk); the synthetic keyboard types a line
+# that the console reads, the mouse moves and clicks; then the integration
 # services: heartbeat, time sync, a KVP exchange with our daemon, and a
 # shutdown requested by the host, which powers the VM off. Run by
 # `make check` too, so the demo cannot rot.
@@ -79,6 +80,40 @@ sg_raw -s 512 -i /dev/zero /dev/$sb 2a 00 00 00 00 10 00 00 01 00 2>&1 | grep -i
 sg_persist -n --out --clear --param-rk=0xa1 /dev/$sa
 cat $sim/storage/state
 hvg_rmmod hv_storvsc
+
+say "keyboard and mouse: the host types a line and moves the pointer"
+modprobe -q evdev 2>/dev/null
+modprobe -q hid 2>/dev/null
+hvg_insmod hyperv_keyboard
+hvg_insmod hid_hyperv
+ev="python3 $HVG_SRC/tests/vm/input-events.py"
+kbd_inst=d34b2567-b9b6-42b9-8778-0a4ec0b955bf
+hvg_wait_for 10 $ev find "sysfs=/$kbd_inst/" >/dev/null ||
+	hvg_fail "no input device on the synthetic keyboard"
+hvg_wait_for 10 $ev find "name=Microsoft Vmbus HID-compliant Mouse" >/dev/null ||
+	hvg_fail "no input device on the synthetic mouse"
+grep -E '^[NS]: (Name|Sysfs)=' /proc/bus/input/devices | grep -B1 /hv_vmbus/
+python3 -c 'import termios, os; termios.tcflush(os.open("/dev/tty1", os.O_RDONLY), termios.TCIFLUSH)'
+(timeout 10 head -n 1 </dev/tty1 >/tmp/demo-line) &
+reader=$!
+sleep 0.5
+echo "host types into hv_sim/input/keyboard/type: Hello from the Hyper-V host!"
+echo 'Hello from the Hyper-V host!' >$sim/input/keyboard/type
+wait $reader
+echo "the guest reads on /dev/tty1:               $(cat /tmp/demo-line)"
+[ "$(cat /tmp/demo-line)" = 'Hello from the Hyper-V host!' ] ||
+	hvg_fail "the typed line did not arrive"
+mouse=$($ev find "name=Microsoft Vmbus HID-compliant Mouse")
+$ev read "$mouse" 3 10 >/tmp/demo-mouse &
+reader=$!
+sleep 0.5
+echo "host moves the pointer to the middle of the screen and clicks"
+echo "16384 16384 1" >$sim/input/mouse/report
+wait $reader
+echo "$mouse: $(grep -v ready /tmp/demo-mouse | tr '\n' ' ')(ABS_X, ABS_Y of 0..32767, BTN_LEFT)"
+echo "16384 16384 0" >$sim/input/mouse/report
+hvg_rmmod hid_hyperv
+hvg_rmmod hyperv_keyboard
 
 say "integration services (hv_utils) against the simulated host"
 hvg_insmod hv_utils
