@@ -35,8 +35,7 @@ endif
 # uio_hv_generic is built only for kernels with CONFIG_UIO, hv_storvsc only
 # for kernels with CONFIG_SCSI, hyperv_keyboard with CONFIG_SERIO and
 # hid_hyperv with CONFIG_HID.
-INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic hv_storvsc \
-	hyperv_keyboard hid_hyperv
+INSTALL_MODULES := hv_vmbus hv_utils uio_hv_generic hv_storvsc hyperv_keyboard hid_hyperv
 
 SUBDIRS_USER := daemons tools/hv-migrate tools/lsvmbus tools/fcopy-mode tools/ptp initrd-hooks
 

@@ -606,6 +606,7 @@ static ssize_t sim_input_raw_write(struct file *f, const char __user *ubuf,
 {
 	struct sim_input *in = f->private_data;
 	char *buf = sim_input_copy(ubuf, len), *p;
+	char pair[3] = {};
 	u8 *bytes;
 	u32 n = 0;
 	int ret;
@@ -619,7 +620,10 @@ static ssize_t sim_input_raw_write(struct file *f, const char __user *ubuf,
 			p++;
 			continue;
 		}
-		if (!isxdigit(p[0]) || !isxdigit(p[1]) || hex2bin(&bytes[n], p, 1))
+		pair[0] = p[0];
+		pair[1] = p[1];
+		if (!isxdigit(pair[0]) || !isxdigit(pair[1]) ||
+		    kstrtou8(pair, 16, &bytes[n]))
 			ret = -EINVAL;
 		n++;
 		p += 2;
