@@ -21,17 +21,16 @@
 #include <linux/completion.h>
 #include <linux/hid.h>
 #include <linux/module.h>
-#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <hv/classes.h>
 #include <hv/input.h>
 #include <hvg/vmbus.h>
 #include <hvg_version.h>
+#include "rx.h"
 
 /* Upstream's ring sizes: 36 KiB of data each way, plus the header page. */
 #define HVHID_RING_BYTES	(PAGE_SIZE + 36 * 1024)
 #define HVHID_CONNECT_TIMEOUT	(5 * HZ)
-#define HVHID_RX_BUDGET		64
 /* The largest message: a device description with the largest descriptor. */
 #define HVHID_MSG_MAX		(sizeof(struct hv_hid_device_info) + \
 				 HID_MAX_DESCRIPTOR_SIZE)
@@ -42,6 +41,7 @@
 
 struct hvhid {
 	struct hvg_device *hdev;
+	struct hvin_rx rx;
 	struct hid_device *hid;
 	spinlock_t lock;	/* hid_ready */
 	bool hid_ready;		/* reports go to the HID core */
@@ -54,34 +54,9 @@ struct hvhid {
 	struct hv_hid_dev_info info;
 	u8 *rdesc;
 	u32 rdesc_len;
-	u64 bad_packets;	/* in the callback only */
-	struct ratelimit_state bad_rs;
 	u8 *report;		/* HID_MAX_BUFFER_SIZE: the HID core pads in it */
-	u8 rx[ALIGN(sizeof(struct hv_pkt_desc) + HVHID_MSG_MAX, 8)] __aligned(8);
+	u8 buf[ALIGN(sizeof(struct hv_pkt_desc) + HVHID_MSG_MAX, 8)] __aligned(8);
 };
-
-static __printf(2, 3) void hvhid_bad(struct hvhid *hh, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	hh->bad_packets++;
-	if (!__ratelimit(&hh->bad_rs))
-		return;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	dev_warn(&hh->hdev->dev, "host packet dropped: %pV (%llu so far)\n",
-		 &vaf, hh->bad_packets);
-	va_end(args);
-}
-
-static int hvhid_send(struct hvhid *hh, const void *msg, u32 len)
-{
-	return hvg_channel_send(hh->hdev->channel, msg, len, 0,
-				HV_PKT_DATA_INBAND,
-				HV_PKT_FLAG_COMPLETION_REQUESTED);
-}
 
 /*
  * The device description (@body: @len bytes after the HID message header).
@@ -100,12 +75,12 @@ static void hvhid_on_info(struct hvhid *hh, const u8 *body, u32 len)
 	int status = -EPROTO;
 
 	if (hh->info_seen) {
-		hvhid_bad(hh, "a second device description");
+		hvin_bad(&hh->rx, "a second device description");
 		return;
 	}
 	hh->info_seen = true;
 	if (len < sizeof(hh->info) + sizeof(*d)) {
-		hvhid_bad(hh, "device description of %u bytes", len);
+		hvin_bad(&hh->rx, "device description of %u bytes", len);
 		goto out;
 	}
 	d = (const void *)(body + sizeof(hh->info));
@@ -113,14 +88,14 @@ static void hvhid_on_info(struct hvhid *hh, const u8 *body, u32 len)
 	rlen = le16_to_cpu(d->report_length);
 	if (dlen < sizeof(*d) || d->type != HV_HID_DT_HID ||
 	    !d->num_descriptors || d->report_type != HV_HID_DT_REPORT) {
-		hvhid_bad(hh, "HID descriptor of %u bytes, type %#x, %u descriptors, first %#x",
-			  dlen, d->type, d->num_descriptors, d->report_type);
+		hvin_bad(&hh->rx, "HID descriptor of %u bytes, type %#x, %u descriptors, first %#x",
+			 dlen, d->type, d->num_descriptors, d->report_type);
 		goto out;
 	}
 	if (!rlen || rlen > HID_MAX_DESCRIPTOR_SIZE ||
 	    sizeof(hh->info) + dlen + rlen > len) {
-		hvhid_bad(hh, "report descriptor of %u bytes in a %u-byte description",
-			  rlen, len);
+		hvin_bad(&hh->rx, "report descriptor of %u bytes in a %u-byte description",
+			 rlen, len);
 		goto out;
 	}
 	status = -ENOMEM;
@@ -129,7 +104,7 @@ static void hvhid_on_info(struct hvhid *hh, const u8 *body, u32 len)
 		goto out;
 	hh->rdesc_len = rlen;
 	memcpy(&hh->info, body, sizeof(hh->info));
-	status = hvhid_send(hh, &ack, sizeof(ack));
+	status = hvin_send(&hh->rx, &ack, sizeof(ack));
 out:
 	hh->info_status = status;
 	complete(&hh->described);
@@ -140,7 +115,7 @@ static void hvhid_on_report(struct hvhid *hh, const u8 *report, u32 len)
 	unsigned long flags;
 
 	if (!len || len > HID_MAX_BUFFER_SIZE) {
-		hvhid_bad(hh, "input report of %u bytes", len);
+		hvin_bad(&hh->rx, "input report of %u bytes", len);
 		return;
 	}
 	spin_lock_irqsave(&hh->lock, flags);
@@ -152,38 +127,39 @@ static void hvhid_on_report(struct hvhid *hh, const u8 *report, u32 len)
 	pm_wakeup_hard_event(&hh->hdev->dev);
 }
 
-static void hvhid_on_msg(struct hvhid *hh, const u8 *msg, u32 len)
+static void hvhid_on_msg(struct hvin_rx *rx, const u8 *msg, u32 len)
 {
+	struct hvhid *hh = container_of(rx, struct hvhid, rx);
 	const struct hv_pipe_hdr *pipe = (const void *)msg;
 	const struct hv_hid_hdr *hdr = (const void *)(pipe + 1);
 	const u8 *body = (const u8 *)(hdr + 1);
 	u32 psize, hsize, type;
 
 	if (len < sizeof(*pipe) + sizeof(*hdr)) {
-		hvhid_bad(hh, "message of %u bytes", len);
+		hvin_bad(&hh->rx, "message of %u bytes", len);
 		return;
 	}
 	psize = le32_to_cpu(pipe->size);
 	hsize = le32_to_cpu(hdr->size);
 	type = le32_to_cpu(hdr->type);
 	if (le32_to_cpu(pipe->type) != HV_PIPE_MSG_DATA) {
-		hvhid_bad(hh, "pipe message type %u", le32_to_cpu(pipe->type));
+		hvin_bad(&hh->rx, "pipe message type %u", le32_to_cpu(pipe->type));
 		return;
 	}
 	if (psize > len - sizeof(*pipe) || psize < sizeof(*hdr) ||
 	    hsize > psize - sizeof(*hdr)) {
-		hvhid_bad(hh, "sizes %u/%u in a %u-byte message", psize, hsize,
-			  len);
+		hvin_bad(&hh->rx, "sizes %u/%u in a %u-byte message", psize, hsize,
+			 len);
 		return;
 	}
 	switch (type) {
 	case HV_HID_PROTOCOL_RESPONSE:
 		if (hsize < sizeof(__le32) + 1) {
-			hvhid_bad(hh, "protocol response of %u bytes", hsize);
+			hvin_bad(&hh->rx, "protocol response of %u bytes", hsize);
 			return;
 		}
 		if (hh->resp_seen) {
-			hvhid_bad(hh, "protocol response never asked for");
+			hvin_bad(&hh->rx, "protocol response never asked for");
 			return;
 		}
 		hh->resp_seen = true;
@@ -197,58 +173,15 @@ static void hvhid_on_msg(struct hvhid *hh, const u8 *msg, u32 len)
 		hvhid_on_report(hh, body, hsize);
 		return;
 	default:
-		hvhid_bad(hh, "message type %u", type);
+		hvin_bad(&hh->rx, "message type %u", type);
 	}
-}
-
-static bool hvhid_skip(struct hvhid *hh, u32 needed)
-{
-	void *buf = kmalloc(needed, GFP_ATOMIC);
-	int len;
-
-	if (!buf)
-		return false;
-	len = hvg_channel_recv(hh->hdev->channel, buf, needed, NULL);
-	kfree(buf);
-	if (len < 0)
-		return false;
-	hvhid_bad(hh, "packet of %d bytes", len);
-	return true;
 }
 
 static void hvhid_on_channel(void *ctx)
 {
 	struct hvhid *hh = ctx;
-	const struct hv_pkt_desc *desc = (const void *)hh->rx;
-	unsigned int budget = HVHID_RX_BUDGET;
-	u32 needed = 0, off;
-	int len;
 
-	while (budget--) {
-		len = hvg_channel_recv(hh->hdev->channel, hh->rx,
-				       sizeof(hh->rx), &needed);
-		if (len == -ENOBUFS) {
-			if (!hvhid_skip(hh, needed))
-				return;
-			continue;
-		}
-		if (len < 0)
-			return;
-		off = (u32)desc->offset8 * 8;
-		if (off < sizeof(*desc) || off > (u32)len) {
-			hvhid_bad(hh, "data offset %u", off);
-			continue;
-		}
-		switch (desc->type) {
-		case HV_PKT_COMP:
-			break;
-		case HV_PKT_DATA_INBAND:
-			hvhid_on_msg(hh, hh->rx + off, len - off);
-			break;
-		default:
-			hvhid_bad(hh, "packet type %u", desc->type);
-		}
-	}
+	hvin_poll(&hh->rx);
 }
 
 static int hvhid_connect(struct hvhid *hh)
@@ -263,7 +196,7 @@ static int hvhid_connect(struct hvhid *hh)
 	struct device *dev = &hh->hdev->dev;
 	int ret;
 
-	ret = hvhid_send(hh, &req, sizeof(req));
+	ret = hvin_send(&hh->rx, &req, sizeof(req));
 	if (ret)
 		return ret;
 	if (!wait_for_completion_timeout(&hh->responded,
@@ -391,7 +324,7 @@ static int hvhid_probe(struct hvg_device *hdev,
 	spin_lock_init(&hh->lock);
 	init_completion(&hh->responded);
 	init_completion(&hh->described);
-	ratelimit_state_init(&hh->bad_rs, 5 * HZ, 10);
+	hvin_rx_init(&hh->rx, hdev, hvhid_on_msg, hh->buf, sizeof(hh->buf));
 	dev_set_drvdata(&hdev->dev, hh);
 
 	ret = hvg_channel_open(hdev->channel, HVHID_RING_BYTES,

@@ -26,19 +26,17 @@
 
 #include <linux/completion.h>
 #include <linux/module.h>
-#include <linux/ratelimit.h>
 #include <linux/serio.h>
 #include <linux/slab.h>
 #include <hv/classes.h>
 #include <hv/input.h>
 #include <hvg/vmbus.h>
 #include <hvg_version.h>
+#include "rx.h"
 
 /* Upstream's ring sizes: ten pages each way. */
 #define HVKBD_RING_BYTES	(10 * PAGE_SIZE)
 #define HVKBD_CONNECT_TIMEOUT	(10 * HZ)
-/* Packets looked at per callback; the bus calls again for more. */
-#define HVKBD_RX_BUDGET		64
 
 /* Scan-code set 1 bytes (include/linux/libps2.h, atkbd.c). */
 #define HVKBD_E0		0xe0
@@ -64,6 +62,7 @@
 
 struct hvkbd {
 	struct hvg_device *hdev;
+	struct hvin_rx rx;
 	struct serio *serio;
 	spinlock_t lock;	/* started, ps2_arg_for */
 	bool started;
@@ -71,26 +70,8 @@ struct hvkbd {
 	struct completion connected;
 	bool responded;
 	u32 status;
-	u64 bad_packets;	/* in the callback only */
-	struct ratelimit_state bad_rs;
-	u8 rx[ALIGN(sizeof(struct hv_pkt_desc) + HV_KBD_MSG_MAX, 8)] __aligned(8);
+	u8 buf[ALIGN(sizeof(struct hv_pkt_desc) + HV_KBD_MSG_MAX, 8)] __aligned(8);
 };
-
-static __printf(2, 3) void hvkbd_bad(struct hvkbd *kbd, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	kbd->bad_packets++;
-	if (!__ratelimit(&kbd->bad_rs))
-		return;
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	dev_warn(&kbd->hdev->dev, "host packet dropped: %pV (%llu so far)\n",
-		 &vaf, kbd->bad_packets);
-	va_end(args);
-}
 
 /* Feed bytes to atkbd, if it listens; with kbd->lock held. */
 static void hvkbd_feed(struct hvkbd *kbd, const u8 *bytes, unsigned int n)
@@ -176,8 +157,8 @@ static void hvkbd_keystroke(struct hvkbd *kbd, const struct hv_kbd_keystroke *ks
 
 	if (info & HV_KBD_INFO_UNICODE) {
 		if (!hvkbd_char_key(code, &sc, &shift)) {
-			hvkbd_bad(kbd, "Unicode character U+%04X has no key here",
-				  code);
+			hvin_bad(&kbd->rx, "Unicode character U+%04X has no key here",
+				 code);
 			return;
 		}
 		if (shift && !brk)
@@ -188,7 +169,7 @@ static void hvkbd_keystroke(struct hvkbd *kbd, const struct hv_kbd_keystroke *ks
 	} else {
 		/* A make code is 7 bits: the eighth is what break adds. */
 		if (code & ~0x7f) {
-			hvkbd_bad(kbd, "make code %#x", code);
+			hvin_bad(&kbd->rx, "make code %#x", code);
 			return;
 		}
 		if (info & HV_KBD_INFO_E0)
@@ -209,25 +190,26 @@ static void hvkbd_keystroke(struct hvkbd *kbd, const struct hv_kbd_keystroke *ks
 		pm_wakeup_hard_event(&kbd->hdev->dev);
 }
 
-static void hvkbd_on_msg(struct hvkbd *kbd, const u8 *msg, u32 len)
+static void hvkbd_on_msg(struct hvin_rx *rx, const u8 *msg, u32 len)
 {
+	struct hvkbd *kbd = container_of(rx, struct hvkbd, rx);
 	const struct hv_kbd_protocol_response *resp = (const void *)msg;
 	u32 type;
 
 	if (len < sizeof(__le32)) {
-		hvkbd_bad(kbd, "message of %u bytes", len);
+		hvin_bad(&kbd->rx, "message of %u bytes", len);
 		return;
 	}
 	type = le32_to_cpu(*(const __le32 *)msg);
 	switch (type) {
 	case HV_KBD_PROTOCOL_RESPONSE:
 		if (len < sizeof(*resp)) {
-			hvkbd_bad(kbd, "protocol response of %u bytes", len);
+			hvin_bad(&kbd->rx, "protocol response of %u bytes", len);
 			return;
 		}
 		if (kbd->responded) {
-			hvkbd_bad(kbd, "protocol response %#x never asked for",
-				  le32_to_cpu(resp->status));
+			hvin_bad(&kbd->rx, "protocol response %#x never asked for",
+				 le32_to_cpu(resp->status));
 			return;
 		}
 		kbd->status = le32_to_cpu(resp->status);
@@ -236,77 +218,25 @@ static void hvkbd_on_msg(struct hvkbd *kbd, const u8 *msg, u32 len)
 		return;
 	case HV_KBD_EVENT:
 		if (len < sizeof(struct hv_kbd_keystroke)) {
-			hvkbd_bad(kbd, "key stroke of %u bytes", len);
+			hvin_bad(&kbd->rx, "key stroke of %u bytes", len);
 			return;
 		}
 		if (!kbd->responded || !(kbd->status & HV_KBD_ACCEPTED)) {
-			hvkbd_bad(kbd, "key stroke before the protocol was agreed");
+			hvin_bad(&kbd->rx, "key stroke before the protocol was agreed");
 			return;
 		}
 		hvkbd_keystroke(kbd, (const void *)msg);
 		return;
 	default:
-		hvkbd_bad(kbd, "message type %u", type);
+		hvin_bad(&kbd->rx, "message type %u", type);
 	}
-}
-
-/* Read a packet too large for any keyboard message, and drop it. */
-static bool hvkbd_skip(struct hvkbd *kbd, u32 needed)
-{
-	void *buf = kmalloc(needed, GFP_ATOMIC);
-	int len;
-
-	if (!buf)
-		return false;
-	len = hvg_channel_recv(kbd->hdev->channel, buf, needed, NULL);
-	kfree(buf);
-	if (len < 0)
-		return false;
-	hvkbd_bad(kbd, "packet of %u bytes", len);
-	return true;
 }
 
 static void hvkbd_on_channel(void *ctx)
 {
 	struct hvkbd *kbd = ctx;
-	const struct hv_pkt_desc *desc = (const void *)kbd->rx;
-	unsigned int budget = HVKBD_RX_BUDGET;
-	u32 needed = 0, off;
-	int len;
 
-	while (budget--) {
-		len = hvg_channel_recv(kbd->hdev->channel, kbd->rx,
-				       sizeof(kbd->rx), &needed);
-		if (len == -ENOBUFS) {
-			if (!hvkbd_skip(kbd, needed))
-				return;
-			continue;
-		}
-		if (len < 0)
-			return;
-		off = (u32)desc->offset8 * 8;
-		if (off < sizeof(*desc) || off > (u32)len) {
-			hvkbd_bad(kbd, "data offset %u", off);
-			continue;
-		}
-		switch (desc->type) {
-		case HV_PKT_COMP:
-			/* The host completing a message of ours. */
-			break;
-		case HV_PKT_DATA_INBAND:
-			hvkbd_on_msg(kbd, kbd->rx + off, len - off);
-			break;
-		default:
-			hvkbd_bad(kbd, "packet type %u", desc->type);
-		}
-	}
-}
-
-static int hvkbd_send(struct hvkbd *kbd, const void *msg, u32 len)
-{
-	return hvg_channel_send(kbd->hdev->channel, msg, len, 0,
-				HV_PKT_DATA_INBAND,
-				HV_PKT_FLAG_COMPLETION_REQUESTED);
+	hvin_poll(&kbd->rx);
 }
 
 static void hvkbd_send_leds(struct hvkbd *kbd, u8 leds)
@@ -315,7 +245,7 @@ static void hvkbd_send_leds(struct hvkbd *kbd, u8 leds)
 		.type = cpu_to_le32(HV_KBD_SET_LEDS),
 		.flags = cpu_to_le16(leds & PS2_LED_MASK),
 	};
-	int ret = hvkbd_send(kbd, &msg, sizeof(msg));
+	int ret = hvin_send(&kbd->rx, &msg, sizeof(msg));
 
 	if (ret)
 		dev_warn_ratelimited(&kbd->hdev->dev,
@@ -398,7 +328,7 @@ static int hvkbd_connect(struct hvkbd *kbd)
 	};
 	int ret;
 
-	ret = hvkbd_send(kbd, &req, sizeof(req));
+	ret = hvin_send(&kbd->rx, &req, sizeof(req));
 	if (ret)
 		return ret;
 	if (!wait_for_completion_timeout(&kbd->connected,
@@ -431,7 +361,7 @@ static int hvkbd_probe(struct hvg_device *hdev,
 	kbd->serio = serio;
 	spin_lock_init(&kbd->lock);
 	init_completion(&kbd->connected);
-	ratelimit_state_init(&kbd->bad_rs, 5 * HZ, 10);
+	hvin_rx_init(&kbd->rx, hdev, hvkbd_on_msg, kbd->buf, sizeof(kbd->buf));
 	dev_set_drvdata(&hdev->dev, kbd);
 
 	serio->id.type = SERIO_8042_XL;
