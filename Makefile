@@ -45,11 +45,12 @@ all: modules daemons tools
 
 modules:
 	@[ -n "$(KERNELS)" ] || { echo "no kernel headers installed (make deps)"; exit 1; }
-	@set -e; for k in $(KERNELS); do \
+	@failed=; for k in $(KERNELS); do \
 		echo "== modules for $$k"; \
 		$(MAKE) -C $(SRCDIR)/kernel KDIR=$(call kdir_of,$$k) \
-			OUT=$(BUILDDIR)/$$k/kernel; \
-	done
+			OUT=$(BUILDDIR)/$$k/kernel || failed="$$failed $$k"; \
+	done; \
+	[ -z "$$failed" ] || { echo "modules failed for:$$failed (see above)" >&2; exit 1; }
 
 daemons:
 	$(MAKE) -C daemons BUILDDIR=$(BUILDDIR)
