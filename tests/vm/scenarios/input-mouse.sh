@@ -53,8 +53,6 @@ raw() {
 	printf '%s' "$1" | dd of=$ms/raw bs=1M iflag=fullblock status=none ||
 		hvg_fail "hv_sim refused raw '$1'"
 }
-# expect_raw BYTES WANT...: as expect, with raw packet bytes.
-expect_raw() { RAW=1 expect "$@"; }
 
 # expect REPORT WANT...: the host sends REPORT ("X Y [BUTTONS [WHEEL]]");
 # the events must be WANT, one argument per event. With ANY_ORDER=1, in
@@ -66,11 +64,7 @@ expect() {
 	$ev read "$dev" $# 10 >/tmp/ev.out &
 	local pid=$!
 	hvg_wait_for 5 grep -q ready /tmp/ev.out || hvg_fail "event reader did not start"
-	if [ -n "${RAW:-}" ]; then
-		raw "$rep"
-	else
-		report "$rep"
-	fi
+	report "$rep"
 	wait $pid
 	got=$(grep -v ready /tmp/ev.out)
 	if [ "${ANY_ORDER:-0}" = 1 ]; then
@@ -125,12 +119,11 @@ hvg_check "an oversized packet is dropped" \
 raw "01000000 0c000000 02000000 04000000 00000000"
 hvg_check "a second device description is dropped" \
 	hvg_wait_for 5 hvg_dmesg_has "dropped: a second device description"
-# A report shorter than the descriptor's 7 bytes: the HID core pads it
-# (in a buffer of HID_MAX_BUFFER_SIZE, which KASAN watches on the debug
-# kernel): button 1 down at X 0x1000, the rest zero.
-ANY_ORDER=1 expect_raw "01000000 0b000000 04000000 03000000 01 0010" \
-	"KEY 272 1" "ABS 0 4096" "ABS 1 0"
-ANY_ORDER=1 expect "100 200" "KEY 272 0" "ABS 0 100" "ABS 1 200"
+# A report shorter than the descriptor's 7 bytes reaches the HID core
+# (from a buffer of HID_MAX_BUFFER_SIZE, which KASAN watches on the debug
+# kernel), which drops it: the next events are the next report's.
+raw "01000000 0b000000 04000000 03000000 01 0010"
+expect "100 200" "ABS 0 100" "ABS 1 200"
 
 # --- broken device descriptions and a refused protocol fail the probe ---
 failures() {
