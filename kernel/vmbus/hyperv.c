@@ -50,7 +50,13 @@ static int hvg_hyperv_post(struct hvg_platform *p, u32 conn_id,
 	u64 status;
 
 	local_irq_save(flags);
-	in = *this_cpu_ptr(hyperv_pcpu_input_arg);
+	/*
+	 * A per-CPU pointer to each CPU's input page. RHEL 8 declares it
+	 * void __percpu ** (the address space one level off, which sparse
+	 * reports in its own code too); the cast says what it is, and is
+	 * no change where the declaration is upstream's.
+	 */
+	in = *this_cpu_ptr((__force void * __percpu *)hyperv_pcpu_input_arg);
 	in->connection_id = conn_id;
 	in->reserved = 0;
 	in->message_type = HV_POST_MESSAGE_TYPE_VMBUS;
