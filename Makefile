@@ -80,17 +80,16 @@ bench:
 
 # The daemons' check first: it refuses a distribution's daemons in our
 # paths (daemons/ours), and nothing may be installed before it says no.
+# Modules are installed for a kernel only where no driver of that kernel
+# would lose the hv_vmbus it was built against (scripts/install-modules.sh
+# says which kernels it left alone and why).
 install: modules
 	$(MAKE) -C daemons install-check BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	@set -e; for k in $(KERNELS); do \
 		dir=$(DESTDIR)/lib/modules/$$k/updates/hyperv-guest; \
-		install -d $$dir; \
-		for m in $(INSTALL_MODULES); do \
-			case $$m in uio_hv_generic | hv_storvsc | hyperv_keyboard | hid_hyperv) \
-				[ -f $(BUILDDIR)/$$k/kernel/$$m.ko ] || continue;; \
-			esac; \
-			install -m 0644 $(BUILDDIR)/$$k/kernel/$$m.ko $$dir/; \
-		done; \
+		rc=0; $(SRCDIR)/scripts/install-modules.sh $$k $(BUILDDIR)/$$k/kernel \
+			$$dir $(INSTALL_MODULES) || rc=$$?; \
+		case $$rc in 0) ;; 3) continue ;; *) exit $$rc ;; esac; \
 		[ -n "$(DESTDIR)" ] || depmod -a $$k; \
 	done
 	@set -e; for d in $(SUBDIRS_USER); do $(MAKE) -C $$d install BUILDDIR=$(BUILDDIR) DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); done
