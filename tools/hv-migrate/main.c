@@ -46,6 +46,7 @@ static void usage(FILE *f)
 	      "  --install-hooks[=DIR]  fix: copy the installed initramfs hooks and the\n"
 	      "                      compat udev rule (from DIR, default /) into the guest\n"
 	      "  --quiet             do not print notes\n"
+	      "  --version           print hv-migrate's version and exit\n"
 	      "Exit status: 0 nothing to fix (check) or all fixed (fix), 1 something\n"
 	      "needs fixing or could not be fixed, 2 error. See hv-migrate(8).\n", f);
 }
@@ -419,13 +420,25 @@ static unsigned do_kernels(struct hvm_ctx *ctx, const struct opts *o, bool live)
 				k->builtin[1] ? "drivers built in" : k->image);
 			continue;
 		}
-		if (!o->fix || o->dry_run || o->no_initramfs) {
+		if (o->fix && !o->dry_run && o->no_initramfs) {
+			/*
+			 * Asked for no initramfs work: not a change (none is
+			 * made) and not a failure; said whatever --quiet says,
+			 * for the image still cannot boot on Hyper-V.
+			 */
+			fprintf(ctx->report, "initramfs: kernel %s: %s%s lacks%s%s; left alone (%s)\n",
+				k->kver, k->image[0] ? "/" : "",
+				k->image[0] ? k->image : "no initramfs; it would",
+				k->in_image[0] || k->builtin[0] ? "" : " hv_vmbus",
+				k->in_image[1] || k->builtin[1] ? "" : " hv_storvsc",
+				o->no_exec ? "--no-exec" : "--no-initramfs");
+			continue;
+		}
+		if (!o->fix || o->dry_run) {
 			hvm_report(ctx, HVM_CHANGE, 0, "kernel %s: %s%s lacks%s%s", k->kver,
 				   k->image[0] ? "/" : "", k->image[0] ? k->image : "no initramfs; it would",
 				   k->in_image[0] || k->builtin[0] ? "" : " hv_vmbus",
 				   k->in_image[1] || k->builtin[1] ? "" : " hv_storvsc");
-			if (o->fix && !o->dry_run)
-				bad++;	/* --no-initramfs: still not bootable */
 			continue;
 		}
 		if (hvm_initramfs_rebuild(o->root, live, k, ctx->itools_needs_modules, stderr)) {
@@ -554,6 +567,7 @@ int main(int argc, char **argv)
 		{ "install-hooks", optional_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	static struct hvm_diskmap dm;
@@ -599,6 +613,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return EXIT_CLEAN;
+		case 'V':
+			printf("hv-migrate %s\n", HVM_VERSION);
 			return EXIT_CLEAN;
 		default:
 			usage(stderr);
