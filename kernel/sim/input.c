@@ -346,6 +346,15 @@ static void sim_mouse_msg(struct sim_input *in, const u8 *msg, u32 len)
 
 /* ---- the channel ---- */
 
+/* Serve @ch from now on; with in->lock held. */
+static void sim_input_attach(struct sim_input *in, struct sim_channel *ch)
+{
+	in->ch = ch;
+	in->agreed = false;
+	in->described = false;
+	in->acked = false;
+}
+
 static bool sim_input_take(struct sim_channel *ch, u32 len)
 {
 	struct sim_input *in = sim_input_of(ch);
@@ -353,6 +362,13 @@ static bool sim_input_take(struct sim_channel *ch, u32 len)
 	u32 off = desc->offset8 * 8;
 
 	spin_lock(&in->lock);
+	/*
+	 * The guest may write as soon as it has the open's answer, before
+	 * the host's message loop has called sim_input_opened(): the first
+	 * packet of an open channel opens it here.
+	 */
+	if (!in->ch && READ_ONCE(ch->open))
+		sim_input_attach(in, ch);
 	if (in->ch != ch)
 		goto out;
 	if (desc->type != HV_PKT_DATA_INBAND || off < sizeof(*desc) ||
@@ -385,16 +401,12 @@ static void sim_input_opened(struct sim_channel *ch)
 	struct sim_input *in = sim_input_of(ch);
 
 	spin_lock(&in->lock);
-	if (in->ch) {
-		spin_unlock(&in->lock);
+	if (!in->ch)
+		sim_input_attach(in, ch);
+	else if (in->ch != ch)
 		pr_info("%s: a second channel (relid %u) is not served\n",
 			ch->type->name, ch->relid);
-		return;
-	}
-	in->ch = ch;
-	in->agreed = false;
-	in->described = false;
-	in->acked = false;
+	/* in->ch == ch: its first packet came first and attached it. */
 	spin_unlock(&in->lock);
 }
 

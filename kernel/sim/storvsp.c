@@ -950,7 +950,6 @@ static void svsp_opened(struct sim_channel *ch)
 		return;
 	}
 	sc->ctrl = c;
-	sc->stopping = false;
 	spin_lock_bh(&c->chan_lock);
 	if (!ch->sub_index) {
 		/* A new open of the primary starts the protocol over. */
@@ -960,6 +959,15 @@ static void svsp_opened(struct sim_channel *ch)
 		list_add_tail(&sc->node, &c->chans);
 	}
 	spin_unlock_bh(&c->chan_lock);
+	/*
+	 * Only now may the worker take packets of a channel opened again:
+	 * the guest starts as soon as it has the open's answer, and an INIT
+	 * sequence taken before the reset above would be undone by it (its
+	 * SCSI requests then came "before END_INIT").
+	 */
+	spin_lock_bh(&sc->lock);
+	sc->stopping = false;
+	spin_unlock_bh(&sc->lock);
 	/* Published set up, for svsp_process()'s acquire. */
 	smp_store_release(&ch->priv, sc);
 	/* The guest may have written (and signalled) before we got here. */

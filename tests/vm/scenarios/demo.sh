@@ -86,31 +86,23 @@ modprobe -q evdev 2>/dev/null
 modprobe -q hid 2>/dev/null
 hvg_insmod hyperv_keyboard
 hvg_insmod hid_hyperv
-ev="python3 $HVG_SRC/tests/vm/input-events.py"
+. "$HVG_SRC/tests/vm/lib-input.sh"
+ev=$hvg_ev
 kbd_inst=d34b2567-b9b6-42b9-8778-0a4ec0b955bf
+mouse_name="Microsoft Vmbus HID-compliant Mouse"
 hvg_wait_for 10 $ev find "sysfs=/$kbd_inst/" >/dev/null ||
 	hvg_fail "no input device on the synthetic keyboard"
-hvg_wait_for 10 $ev find "name=Microsoft Vmbus HID-compliant Mouse" >/dev/null ||
+hvg_wait_for 10 $ev find "name=$mouse_name" >/dev/null ||
 	hvg_fail "no input device on the synthetic mouse"
 grep -E '^[NS]: (Name|Sysfs)=' /proc/bus/input/devices | grep -B1 /hv_vmbus/
-python3 -c 'import termios, os; termios.tcflush(os.open("/dev/tty1", os.O_RDONLY), termios.TCIFLUSH)'
-(timeout 10 head -n 1 </dev/tty1 >/tmp/demo-line) &
-reader=$!
-sleep 0.5
 echo "host types into hv_sim/input/keyboard/type: Hello from the Hyper-V host!"
-echo 'Hello from the Hyper-V host!' >$sim/input/keyboard/type
-wait $reader
-echo "the guest reads on /dev/tty1:               $(cat /tmp/demo-line)"
-[ "$(cat /tmp/demo-line)" = 'Hello from the Hyper-V host!' ] ||
-	hvg_fail "the typed line did not arrive"
-mouse=$($ev find "name=Microsoft Vmbus HID-compliant Mouse")
-$ev read "$mouse" 3 10 >/tmp/demo-mouse &
-reader=$!
-sleep 0.5
-echo "host moves the pointer to the middle of the screen and clicks"
-echo "16384 16384 1" >$sim/input/mouse/report
-wait $reader
-echo "$mouse: $(grep -v ready /tmp/demo-mouse | tr '\n' ' ')(ABS_X, ABS_Y of 0..32767, BTN_LEFT)"
+line=$(hvg_tty_line "echo 'Hello from the Hyper-V host!' >$sim/input/keyboard/type")
+echo "the guest reads on /dev/tty1:               $line"
+[ "$line" = 'Hello from the Hyper-V host!' ] || hvg_fail "the typed line did not arrive"
+echo "host moves the pointer to the middle of the screen and clicks (ABS_X, ABS_Y of 0..32767, BTN_LEFT):"
+ANY_ORDER=1 hvg_input_expect "$($ev find "name=$mouse_name")" \
+	"echo '16384 16384 1' >$sim/input/mouse/report" \
+	"ABS 0 16384" "ABS 1 16384" "KEY 272 1"
 echo "16384 16384 0" >$sim/input/mouse/report
 hvg_rmmod hid_hyperv
 hvg_rmmod hyperv_keyboard

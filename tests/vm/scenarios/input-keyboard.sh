@@ -18,7 +18,8 @@
 sim=/sys/kernel/debug/hv_sim
 kb=$sim/input/keyboard
 inst=d34b2567-b9b6-42b9-8778-0a4ec0b955bf
-ev="python3 $HVG_SRC/tests/vm/input-events.py"
+. "$HVG_SRC/tests/vm/lib-input.sh"
+ev=$hvg_ev
 
 modprobe -q evdev 2>/dev/null
 [ -d /sys/class/input ] || hvg_fail "no input subsystem"
@@ -38,32 +39,16 @@ hvg_check "the VMBus device is the serio port's parent" \
 	test -d /sys/bus/vmbus/devices/$inst/serio*
 
 # --- text typed by the host reaches the console as a line ---
-[ -e /dev/tty1 ] || hvg_fail "no /dev/tty1 (CONFIG_VT)"
-python3 -c 'import termios, os; termios.tcflush(os.open("/dev/tty1", os.O_RDONLY), termios.TCIFLUSH)'
-(timeout 15 head -n 1 </dev/tty1 >/tmp/tty-line) &
-reader=$!
-sleep 0.5
-printf 'Hello, Hyper-V: 1+1=2 ~ok~\n' >$kb/type || hvg_fail "the host could not type"
-wait $reader
-echo "tty1 read: $(cat /tmp/tty-line)"
-hvg_check "the typed line arrived on tty1" \
-	test "$(cat /tmp/tty-line)" = "Hello, Hyper-V: 1+1=2 ~ok~"
+line=$(hvg_tty_line "printf 'Hello, Hyper-V: 1+1=2 ~ok~\\n' >$kb/type")
+echo "tty1 read: $line"
+hvg_check "the typed line arrived on tty1" test "$line" = "Hello, Hyper-V: 1+1=2 ~ok~"
 
 # expect KEYS WANT...: the host sends KEYS (hv_sim's keys syntax); the
 # events on our input device must be WANT, one argument per event.
 expect() {
-	local keys=$1 want got
+	local keys=$1
 	shift
-	want=$(printf '%s\n' "$@")
-	$ev read "$dev" $# 10 >/tmp/ev.out &
-	local pid=$!
-	hvg_wait_for 5 grep -q ready /tmp/ev.out || hvg_fail "event reader did not start"
-	echo "$keys" >$kb/keys || hvg_fail "hv_sim refused keys '$keys'"
-	wait $pid
-	got=$(grep -v ready /tmp/ev.out)
-	[ "$got" = "$want" ] ||
-		hvg_fail "keys '$keys': got [$(echo $got)], want [$(echo $want)]"
-	echo "ok: '$keys' -> $(echo $got)"
+	hvg_input_expect "$dev" "echo '$keys' >$kb/keys" "$@"
 }
 
 expect "1e" "KEY 30 1" "KEY 30 0"
@@ -100,11 +85,7 @@ hvg_check "all off (0x0)" hvg_wait_for 5 leds_are 0x0
 cat $kb/leds
 
 # --- malformed host packets: dropped with a message, the keyboard goes on ---
-# One write, however long (echo would split it at the stdio buffer).
-raw() {
-	printf '%s' "$1" | dd of=$kb/raw bs=1M iflag=fullblock status=none ||
-		hvg_fail "hv_sim refused raw '$1'"
-}
+raw() { hvg_input_raw $kb/raw "$1"; }
 raw "03000000 1e00"
 hvg_check "a truncated key stroke is dropped" \
 	hvg_wait_for 5 hvg_dmesg_has "dropped: key stroke of 8 bytes"

@@ -21,7 +21,8 @@ sim=/sys/kernel/debug/hv_sim
 ms=$sim/input/mouse
 inst=58f75a6d-d949-4320-99e1-a2a2576d581c
 name="Microsoft Vmbus HID-compliant Mouse"
-ev="python3 $HVG_SRC/tests/vm/input-events.py"
+. "$HVG_SRC/tests/vm/lib-input.sh"
+ev=$hvg_ev
 
 modprobe -q evdev 2>/dev/null
 modprobe -q hid 2>/dev/null
@@ -47,33 +48,15 @@ echo "report descriptor: $rd"
 hvg_check "the descriptor's Usage Maximum is mended (byte 14: 0x29)" \
 	test "$(echo "$rd" | cut -c29-30)" = 29
 
-report() { echo "$*" >$ms/report || hvg_fail "hv_sim refused report '$*'"; }
-# One write, however long (echo would split it at the stdio buffer).
-raw() {
-	printf '%s' "$1" | dd of=$ms/raw bs=1M iflag=fullblock status=none ||
-		hvg_fail "hv_sim refused raw '$1'"
-}
+raw() { hvg_input_raw $ms/raw "$1"; }
 
 # expect REPORT WANT...: the host sends REPORT ("X Y [BUTTONS [WHEEL]]");
-# the events must be WANT, one argument per event. With ANY_ORDER=1, in
-# any order.
+# the events must be WANT, one argument per event (ANY_ORDER=1: in any
+# order).
 expect() {
-	local rep=$1 want got
+	local rep=$1
 	shift
-	want=$(printf '%s\n' "$@")
-	$ev read "$dev" $# 10 >/tmp/ev.out &
-	local pid=$!
-	hvg_wait_for 5 grep -q ready /tmp/ev.out || hvg_fail "event reader did not start"
-	report "$rep"
-	wait $pid
-	got=$(grep -v ready /tmp/ev.out)
-	if [ "${ANY_ORDER:-0}" = 1 ]; then
-		got=$(echo "$got" | sort)
-		want=$(echo "$want" | sort)
-	fi
-	[ "$got" = "$want" ] ||
-		hvg_fail "report '$rep': got [$(echo $got)], want [$(echo $want)]"
-	echo "ok: '$rep' -> $(echo $got)"
+	hvg_input_expect "$dev" "echo '$rep' >$ms/report" "$@"
 }
 
 w=/sys/bus/vmbus/devices/$inst/power
@@ -95,10 +78,10 @@ ANY_ORDER=1 expect "32767 0 0 -1" "REL 11 -120" "REL 8 -1"
 $ev hidraw "$hr" 1 10 >/tmp/raw.out &
 pid=$!
 hvg_wait_for 5 grep -q ready /tmp/raw.out || hvg_fail "hidraw reader did not start"
-report "16384 8192 1 0"
+echo "16384 8192 1 0" >$ms/report || hvg_fail "hv_sim refused the report"
 wait $pid || hvg_fail "no report on hidraw"
 hvg_check "hidraw has the raw report" test "$(tail -n 1 /tmp/raw.out)" = 01004000200000
-report "16384 8192 0 0"
+echo "16384 8192 0 0" >$ms/report || hvg_fail "hv_sim refused the report"
 
 # --- malformed packets ---
 raw "01000000 ff000000 04000000 07000000"
