@@ -850,15 +850,24 @@ static bool svsp_take(struct sim_channel *ch, u32 len)
 	struct svsp_chan *sc = ch->priv;
 	struct svsp_ctrl *c = sc->ctrl;
 	struct svsp_req r;
-	bool ready, more;
+	bool ready, stopping, more;
 
+	/*
+	 * Both under chan_lock, where svsp_closed() changes both: a channel
+	 * being closed (a rescind) stops taking packets at once, or the
+	 * primary's requests taken after its state was reset would look
+	 * like the guest's "SCSI request before END_INIT".
+	 */
+	spin_lock_bh(&c->chan_lock);
+	stopping = READ_ONCE(sc->stopping);
+	ready = c->state == SVSP_READY;
+	spin_unlock_bh(&c->chan_lock);
+	if (stopping)
+		return false;	/* its packets go with its rings */
 	if (svsp_parse(sc, len, &r)) {
 		atomic64_inc(&c->refused);
 		return true;
 	}
-	spin_lock_bh(&c->chan_lock);
-	ready = c->state == SVSP_READY;
-	spin_unlock_bh(&c->chan_lock);
 
 	if (r.pkt.operation == HV_VSTOR_OP_EXECUTE_SRB) {
 		if (!ready) {
