@@ -40,8 +40,7 @@
 #define HVHID_PRODUCT		0x0621
 
 struct hvhid {
-	struct hvg_device *hdev;
-	struct hvin_rx rx;
+	struct hvin_rx rx;		/* rx.hdev: our VMBus device */
 	struct hid_device *hid;
 	spinlock_t lock;	/* hid_ready */
 	bool hid_ready;		/* reports go to the HID core */
@@ -124,7 +123,7 @@ static void hvhid_on_report(struct hvhid *hh, const u8 *report, u32 len)
 		hid_input_report(hh->hid, HID_INPUT_REPORT, hh->report, len, 1);
 	}
 	spin_unlock_irqrestore(&hh->lock, flags);
-	pm_wakeup_hard_event(&hh->hdev->dev);
+	pm_wakeup_hard_event(&hh->rx.hdev->dev);
 }
 
 static void hvhid_on_msg(struct hvin_rx *rx, const u8 *msg, u32 len)
@@ -193,7 +192,7 @@ static int hvhid_connect(struct hvhid *hh)
 		.hdr.size = cpu_to_le32(sizeof(req.version)),
 		.version = cpu_to_le32(HV_HID_VERSION),
 	};
-	struct device *dev = &hh->hdev->dev;
+	struct device *dev = &hh->rx.hdev->dev;
 	int ret;
 
 	ret = hvin_send(&hh->rx, &req, sizeof(req));
@@ -320,7 +319,6 @@ static int hvhid_probe(struct hvg_device *hdev,
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	hh->hdev = hdev;
 	spin_lock_init(&hh->lock);
 	init_completion(&hh->responded);
 	init_completion(&hh->described);

@@ -61,8 +61,7 @@
 #define PS2_LED_MASK		0x07	/* scroll, num, caps: as the host's */
 
 struct hvkbd {
-	struct hvg_device *hdev;
-	struct hvin_rx rx;
+	struct hvin_rx rx;		/* rx.hdev: our VMBus device */
 	struct serio *serio;
 	spinlock_t lock;	/* started, ps2_arg_for */
 	bool started;
@@ -187,7 +186,7 @@ static void hvkbd_keystroke(struct hvkbd *kbd, const struct hv_kbd_keystroke *ks
 	 * would end it at once).
 	 */
 	if (!brk)
-		pm_wakeup_hard_event(&kbd->hdev->dev);
+		pm_wakeup_hard_event(&kbd->rx.hdev->dev);
 }
 
 static void hvkbd_on_msg(struct hvin_rx *rx, const u8 *msg, u32 len)
@@ -248,7 +247,7 @@ static void hvkbd_send_leds(struct hvkbd *kbd, u8 leds)
 	int ret = hvin_send(&kbd->rx, &msg, sizeof(msg));
 
 	if (ret)
-		dev_warn_ratelimited(&kbd->hdev->dev,
+		dev_warn_ratelimited(&kbd->rx.hdev->dev,
 				     "LED state %#x not sent to the host: %d\n",
 				     leds, ret);
 }
@@ -333,11 +332,11 @@ static int hvkbd_connect(struct hvkbd *kbd)
 		return ret;
 	if (!wait_for_completion_timeout(&kbd->connected,
 					 HVKBD_CONNECT_TIMEOUT)) {
-		dev_err(&kbd->hdev->dev, "the host did not answer the protocol request\n");
+		dev_err(&kbd->rx.hdev->dev, "the host did not answer the protocol request\n");
 		return -ETIMEDOUT;
 	}
 	if (!(kbd->status & HV_KBD_ACCEPTED)) {
-		dev_err(&kbd->hdev->dev, "the host refused keyboard protocol 1.0 (status %#x)\n",
+		dev_err(&kbd->rx.hdev->dev, "the host refused keyboard protocol 1.0 (status %#x)\n",
 			kbd->status);
 		return -ENODEV;
 	}
@@ -357,7 +356,6 @@ static int hvkbd_probe(struct hvg_device *hdev,
 		ret = -ENOMEM;
 		goto err_free;
 	}
-	kbd->hdev = hdev;
 	kbd->serio = serio;
 	spin_lock_init(&kbd->lock);
 	init_completion(&kbd->connected);
